@@ -1,0 +1,2 @@
+export * from './backend';
+export { tf } from './tf';
