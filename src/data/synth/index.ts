@@ -1,0 +1,4 @@
+export * from './face_params';
+export { faceSvg } from './face_svg';
+export { renderFace, synthFace, synthFaceParams } from './render';
+export { generateSynthFaces, type SynthFacesOptions } from './generate';
