@@ -11,6 +11,8 @@
  */
 import { tf } from './tf';
 import { registerTrainingKernels } from './kernels';
+import { installHeapGuard, type WasmHeapOwner } from './memory';
+import { resolveWasmThreads, startWasm } from './wasm_threads';
 
 export const BACKEND_NAMES = Object.freeze(['auto', 'tensorflow', 'wasm', 'cpu'] as const);
 export type BackendName = (typeof BACKEND_NAMES)[number];
@@ -78,7 +80,13 @@ async function initTensorflow(): Promise<BackendInfo> {
           'tfjs-node-gpu 4.x needs CUDA 11.2 and cuDNN 8.1 (check LD_LIBRARY_PATH and nvidia-smi).',
       );
     }
-    return { backend: 'tensorflow', threads: require('os').cpus().length, package: pkg, gpu, warnings };
+    return {
+      backend: 'tensorflow',
+      threads: require('os').cpus().length,
+      package: pkg,
+      gpu,
+      warnings,
+    };
   }
   throw new BackendUnavailableError(
     `backend 'tensorflow' is not available (${failures.join('; ')}). Install it with ` +
@@ -89,17 +97,22 @@ async function initTensorflow(): Promise<BackendInfo> {
 }
 
 async function initWasm(threads?: number): Promise<BackendInfo> {
-  const wasm = require('@tensorflow/tfjs-backend-wasm') as typeof import('@tensorflow/tfjs-backend-wasm');
-  if (threads !== undefined) wasm.setThreadsCount(threads);
   registerTrainingKernels();
-  if (!(await tf.setBackend('wasm'))) {
-    throw new BackendUnavailableError("backend 'wasm' failed to initialise");
-  }
-  return { backend: 'wasm', threads: wasm.getThreadsCount(), warnings: [] };
+  const outcome = await startWasm(resolveWasmThreads(threads)).catch((e: Error) => {
+    throw new BackendUnavailableError(e.message);
+  });
+  installHeapGuard(tf.backend() as unknown as WasmHeapOwner);
+  const warnings = outcome.fallbackReason
+    ? [`wasm threads unavailable (${outcome.fallbackReason}); using the single-thread SIMD build`]
+    : [];
+  return { backend: 'wasm', threads: outcome.threads, warnings };
 }
 
 export interface InitBackendOptions {
-  /** wasm worker threads (default: what the wasm backend picks). */
+  /**
+   * wasm XNNPACK threads, 1..8 (default `FACECLR_THREADS`, else the machine's cores). More than 1
+   * runs the threaded SIMD build; if that fails, the single-thread build with a warning.
+   */
   threads?: number;
   /** Print "backend: ..., threads: ..." once to stderr (default false). */
   announce?: boolean;
@@ -119,7 +132,11 @@ export async function initBackend(
     requested ?? process.env.FACECLR_BACKEND,
     requested === undefined && process.env.FACECLR_BACKEND ? 'FACECLR_BACKEND' : '--backend',
   );
-  if (current && (name === 'auto' || name === current.backend) && tf.getBackend() === current.backend) {
+  if (
+    current &&
+    (name === 'auto' || name === current.backend) &&
+    tf.getBackend() === current.backend
+  ) {
     return current;
   }
   let info: BackendInfo;
