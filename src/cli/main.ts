@@ -5,6 +5,7 @@
 import { Command, CommanderError } from 'commander';
 import { BackendUnavailableError } from '../engine/backend';
 import { benchCommand } from './commands/bench';
+import { dataCommand } from './commands/data';
 import { EXIT, UsageError } from './errors';
 
 const VERSION: string = require('../../package.json').version;
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   program.addCommand(benchCommand());
+  program.addCommand(dataCommand());
   program.addHelpText(
     'after',
     '\nExamples:\n  faceclr bench engine --json\n  FACECLR_BACKEND=wasm faceclr bench engine --compare cpu',

@@ -1,5 +1,10 @@
+import * as fs from 'fs';
+import * as path from 'path';
 import { Command } from 'commander';
+import { runDataBench } from '../../bench/data_bench';
 import { runEngineBench } from '../../bench/engine_bench';
+import { asUsage, intArg } from './data';
+import { UsageError } from '../errors';
 import { info, printJson, table } from '../output';
 
 export function benchCommand(): Command {
@@ -77,6 +82,54 @@ export function benchCommand(): Command {
           .map((r) => [r.kernel, r.ms, r.calls, `${(100 * r.share).toFixed(1)}%`]);
         process.stdout.write(`${table([['kernel', 'ms', 'calls', 'share'], ...top])}\n`);
       }
+    });
+  bench
+    .command('data')
+    .description(
+      'time the input pipeline at 64x64: decode into a fresh cache, cached batches, augmentation (simclr 64, face 112), loader end to end',
+    )
+    .option(
+      '--data <dir>',
+      'folder of images at any depth (default: synthetic faces in a temp folder)',
+    )
+    .option('--images <n>', 'use only the first n images (default all; 512 synthetic)', intArg(1))
+    .option('--batch <n>', 'images per batch', intArg(1), 128)
+    .option('--seconds <s>', 'minimum seconds per timed stage', (v) => Number(v), 2)
+    .option('--json', 'print machine-readable results only')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  faceclr bench data\n  faceclr bench data --data ../shared/data/utkface/images --json',
+    )
+    .action(async (opts, cmd: Command) => {
+      const globals = cmd.optsWithGlobals();
+      if (opts.data !== undefined && !fs.existsSync(opts.data)) {
+        throw new UsageError(`bench data: --data '${path.resolve(opts.data)}' does not exist`);
+      }
+      if (!(opts.seconds >= 0)) {
+        throw new UsageError(`bench data: --seconds must be >= 0, got '${opts.seconds}'`);
+      }
+      const result = await asUsage(() =>
+        runDataBench({
+          data: opts.data,
+          images: opts.images,
+          batch: opts.batch,
+          minSeconds: opts.seconds,
+          backend: globals.backend,
+          threads: globals.threads,
+          onStage: opts.json ? undefined : info,
+        }),
+      );
+      if (opts.json) return printJson(result);
+      const rows: (string | number)[][] = [
+        ['backend', `${result.backend} (${result.threads} threads)`],
+        ['data', `${result.data}: ${result.images} images, ${result.skipped} skipped`],
+        ['decode images/s (first pass, 64x64)', result.decodeImagesPerSecond],
+        ['cached images/s', result.cachedImagesPerSecond],
+        [`augment views/s (simclr 64, batch ${result.batch})`, result.augmentViewsPerSecond],
+        [`augment views/s (face 112, batch ${result.batch})`, result.augmentViewsPerSecond112],
+        ['loader end-to-end views/s (64)', result.loaderViewsPerSecond],
+      ];
+      process.stdout.write(`${table(rows)}\n`);
     });
   return bench;
 }
