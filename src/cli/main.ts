@@ -5,6 +5,8 @@
 import { Command, CommanderError } from 'commander';
 import { BackendUnavailableError } from '../engine/backend';
 import { benchCommand } from './commands/bench';
+import { pretrainCommand } from './commands/pretrain';
+import { recipeCommand } from './commands/recipe';
 import { dataCommand } from './commands/data';
 import { EXIT, UsageError } from './errors';
 
@@ -21,6 +23,8 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   program.addCommand(benchCommand());
+  program.addCommand(pretrainCommand());
+  program.addCommand(recipeCommand());
   program.addCommand(dataCommand());
   program.addHelpText(
     'after',

@@ -1,7 +1,9 @@
 /**
- * Training-mode batch normalisation (Ioffe & Szegedy 2015) with a closed-form backward pass.
+ * Training-mode batch normalisation (Ioffe & Szegedy 2015) with a closed-form backward pass,
+ * optionally fused with the ReLU that follows it.
  *
- * tfjs's stock `batchNorm` gradient is built from broadcasted Tile/Sum/Mean ops and spends
+ * On wasm both passes are faceclr heap kernels (`kernels/batch_norm_train.ts`: plain loops with
+ * float64 channel sums, ReLU fused into the same loops). On other backends, tfjs's stock `batchNorm` gradient is built from broadcasted Tile/Sum/Mean ops and spends
  * seconds per step on wasm. Here channel sums are matrix products with a ones row vector
  * (`[1,M]·[M,C]`, XNNPACK GEMM), and the backward is the textbook closed form:
  *
@@ -11,6 +13,7 @@
  * with sums over the M = N·H·W positions of each channel and σ = sqrt(var + ε) (biased var).
  */
 import { tf } from './tf';
+import { BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD } from './kernels/batch_norm_train';
 
 export interface BatchNormResult {
   /** Normalised output, same shape as x. */
@@ -25,18 +28,27 @@ function channelSum(x2d: tf.Tensor2D, ones: tf.Tensor2D): tf.Tensor2D {
   return tf.matMul(ones, x2d); // [1,M]·[M,C] → [1,C]
 }
 
+export interface BatchNormTrainOptions {
+  /** Apply ReLU to the output (`max(y, 0)`), fused into the kernels on wasm. Default false. */
+  relu?: boolean;
+}
+
 /**
  * Batch norm over all axes but the last, in training mode.
  *
  * @param x [..., C] (e.g. [N,H,W,C] or [N,C])
  * @param gamma [C] scale; @param beta [C] shift; @param epsilon default 1e-5.
+ * @param options.relu return relu(y) (default false); on wasm its gradient is fused too.
  * @throws if gamma/beta do not have C elements.
+ * @example
+ * const { y, mean, variance } = batchNormTrain(conv, gamma, beta, 1e-5, { relu: true });
  */
 export function batchNormTrain(
   x: tf.Tensor,
   gamma: tf.Tensor,
   beta: tf.Tensor,
   epsilon = 1e-5,
+  options: BatchNormTrainOptions = {},
 ): BatchNormResult {
   const channels = x.shape[x.shape.length - 1];
   if (gamma.size !== channels || beta.size !== channels) {
@@ -44,6 +56,69 @@ export function batchNormTrain(
       `batchNormTrain: gamma and beta must have ${channels} elements (x's last axis), got ${gamma.size} and ${beta.size}`,
     );
   }
+  if (tf.getBackend() === 'wasm' && x.dtype === 'float32' && !process.env.FACECLR_BN_OPS) {
+    if (process.env.FACECLR_BN_NOFUSE && options.relu) { const r = batchNormTrainWasm(x, gamma, beta, epsilon, false); const y = tf.relu(r.y); r.y.dispose(); return { ...r, y }; } // TEMP-AB
+    return batchNormTrainWasm(x, gamma, beta, epsilon, options.relu ?? false);
+  }
+  const result = batchNormTrainOps(x, gamma, beta, epsilon);
+  if (!options.relu) return result;
+  const y = tf.relu(result.y);
+  result.y.dispose();
+  return { ...result, y };
+}
+
+/** The wasm path: forward and backward are single heap kernels. */
+function batchNormTrainWasm(
+  x: tf.Tensor,
+  gamma: tf.Tensor,
+  beta: tf.Tensor,
+  epsilon: number,
+  relu: boolean,
+): BatchNormResult {
+  const engine = tf.engine();
+  const attrs = { epsilon, relu };
+  let stats: [tf.Tensor1D, tf.Tensor1D] | undefined;
+  const op = tf.customGrad(((
+    xIn: tf.Tensor,
+    gammaIn: tf.Tensor,
+    betaIn: tf.Tensor,
+    save: tf.GradSaveFunc,
+  ) => {
+    const inputs = { x: xIn, gamma: gammaIn, beta: betaIn };
+    const [y, mean, variance] = engine.runKernel(
+      BATCH_NORM_TRAIN,
+      inputs as unknown as tf.NamedTensorMap,
+      attrs as unknown as tf.NamedAttrMap,
+    ) as tf.Tensor[];
+    save(relu ? [xIn, gammaIn, mean, variance, y] : [xIn, gammaIn, mean, variance]);
+    stats = [tf.keep(mean) as tf.Tensor1D, tf.keep(variance) as tf.Tensor1D];
+    return {
+      value: y,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [sx, sGamma, sMean, sVariance, sy] = saved;
+        const gradInputs = { dy, x: sx, gamma: sGamma, mean: sMean, variance: sVariance };
+        const [dx, dGamma, dBeta] = engine.runKernel(
+          BATCH_NORM_TRAIN_GRAD,
+          (relu ? { ...gradInputs, y: sy } : gradInputs) as unknown as tf.NamedTensorMap,
+          attrs as unknown as tf.NamedAttrMap,
+        ) as tf.Tensor[];
+        return [dx, tf.reshape(dGamma, gamma.shape), tf.reshape(dBeta, beta.shape)];
+      },
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+  const y = op(x, gamma, beta) as tf.Tensor;
+  const [mean, variance] = stats!;
+  return { y, mean, variance };
+}
+
+/** The op-based path (cpu, tensorflow): channel sums as ones-vector matMuls. */
+function batchNormTrainOps(
+  x: tf.Tensor,
+  gamma: tf.Tensor,
+  beta: tf.Tensor,
+  epsilon: number,
+): BatchNormResult {
+  const channels = x.shape[x.shape.length - 1];
   const rows = x.size / channels;
   let stats: [tf.Tensor1D, tf.Tensor1D] | undefined;
   const op = tf.customGrad(((

@@ -4,10 +4,14 @@
  * prototypes) and its objective; the trainer owns the loop, the optimizer, data and checkpoints.
  *
  * One step, as the trainer runs it:
- *   views  = augment(batch)                          // MultiViewTransform, fw.viewSpec()
- *   grads  = tf.variableGrads(() => fw.loss(views, ctx), fw.trainableVariables())
- *   optimizer.apply(grads, fw.trainableVariables(), lr)
+ *   views  = augment(batch)                          // MultiViewTransform from the recipe
+ *   vars   = fw.trainableVariables(ctx)             // may change with the step (SwAV freezing)
+ *   { value, grads } = tf.variableGrads(() => fw.loss(views, ctx), Object.values(vars))
+ *   optimizer.apply(grads, vars, lr)
  *   fw.onStepEnd(ctx)                                 // momentum update, enqueue, normalise
+ *
+ * Variable maps are keyed by the tfjs variable name (`variable.name`), the keys `tf.variableGrads`
+ * gives its gradients, so `grads` and `vars` line up without renaming ({@link variablesByName}).
  */
 import { tf } from '../engine/tf';
 import type { Backbone } from '../models/backbone';
@@ -21,8 +25,26 @@ export interface StepContext {
   labels?: tf.Tensor1D;
 }
 
+/** Variables keyed by their tfjs name; throws on a duplicate name. */
+export function variablesByName(variables: Iterable<tf.Variable>): Record<string, tf.Variable> {
+  const out: Record<string, tf.Variable> = {};
+  for (const v of variables) {
+    if (v.name in out) throw new Error(`variablesByName: duplicate variable name '${v.name}'`);
+    out[v.name] = v;
+  }
+  return out;
+}
+
 /** A pair whose target follows the online network: target ← τ·target + (1 − τ)·online. */
 export type MomentumPair = readonly [online: tf.Variable, target: tf.Variable];
+
+/** What a registry factory receives besides the options. */
+export interface FrameworkContext {
+  /** The backbone to pretrain; the framework owns it from now on (its `dispose` frees it). */
+  backbone: Backbone;
+  /** Seed of the heads' initialisation (projector, predictor, prototypes). */
+  seed: number | string;
+}
 
 export interface FrameworkState {
   /** Named tensors beyond the variables (e.g. a queue), flattened for checkpoints. */
@@ -37,8 +59,12 @@ export abstract class Framework {
   /** The backbone being pretrained (what is kept and evaluated afterwards). */
   abstract readonly backbone: Backbone;
 
-  /** Variables the optimizer updates, by unique name. */
-  abstract trainableVariables(): Record<string, tf.Variable>;
+  /**
+   * Variables the optimizer updates, by tfjs name. `ctx` is the step about to run: a framework may
+   * leave variables out for some steps (SwAV's frozen prototypes); without it, the step after the
+   * last `onStepEnd`.
+   */
+  abstract trainableVariables(ctx?: StepContext): Record<string, tf.Variable>;
 
   /** Every variable to checkpoint (trainable, batch-norm statistics, momentum targets...). */
   abstract allVariables(): Record<string, tf.Variable>;
@@ -68,6 +94,17 @@ export abstract class Framework {
   embed(images: tf.Tensor4D): tf.Tensor2D {
     return tf.tidy(() => this.backbone.apply(images, { training: false }));
   }
+
+  /**
+   * Optional GradCache hooks (src/train/grad_cache.ts; Gao et al. 2021): `loss(views, ctx)` split
+   * as `lossFromRepresentations(represent(views, ctx), ctx)`. `represent` runs the networks on a
+   * (chunk of a) batch, one [B,P] per view; `lossFromRepresentations` is the loss of the full
+   * batch's representations and must not use trainable variables. Frameworks whose loss couples
+   * samples only through the representations (SimCLR, SupCon) can implement them; the trainer
+   * then honours `train.gradCacheChunk`.
+   */
+  represent?(views: tf.Tensor4D[], ctx: StepContext): tf.Tensor2D[];
+  lossFromRepresentations?(representations: tf.Tensor2D[], ctx: StepContext): tf.Scalar;
 
   abstract dispose(): void;
 }

@@ -1,10 +1,11 @@
 /**
- * Functional building blocks over a `ParamStore`: convolution, batch norm (with running
- * statistics), dense. Each `create*` makes the variables; the returned object's `apply` runs it.
- * Tensor layout is NHWC throughout.
+ * Functional building blocks over a `ParamStore`: convolution, depthwise convolution, batch norm
+ * (with running statistics), dense, PReLU, dropout. Each `create*` makes the variables; the
+ * returned object's `apply` runs it. Tensor layout is NHWC throughout.
  */
 import { tf } from '../engine/tf';
 import { batchNormInfer, batchNormTrain } from '../engine/batch_norm';
+import { Rng } from '../util/random';
 import { ParamStore } from './params';
 
 export interface ForwardContext {
@@ -40,21 +41,32 @@ export function createConv(
   };
 }
 
-/** Batch norm over channels with learnable γ (`/gamma`), β (`/beta`) and running statistics. */
+/**
+ * Batch norm over channels with learnable γ (`/gamma`), β (`/beta`) and running statistics.
+ * `options.trainableScale: false` keeps γ fixed at 1 (a non-trainable variable), as in the
+ * embedding batch norm of arcface_torch's IR-ResNet. `options.relu: true` applies ReLU to the
+ * output (fused into batch norm's kernels on wasm; same variables).
+ */
 export function createBatchNorm(
   params: ParamStore,
   name: string,
   channels: number,
   epsilon = 1e-5,
+  options: { trainableScale?: boolean; relu?: boolean } = {},
 ): Layer {
-  const gamma = params.create(`${name}/gamma`, [channels], 'ones');
+  const gamma = params.create(`${name}/gamma`, [channels], 'ones', options.trainableScale ?? true);
   const beta = params.create(`${name}/beta`, [channels], 'zeros');
   const movingMean = params.create(`${name}/moving_mean`, [channels], 'zeros', false);
   const movingVariance = params.create(`${name}/moving_variance`, [channels], 'ones', false);
   return {
     apply: (x, ctx) => {
-      if (!ctx.training) return batchNormInfer(x, gamma, beta, movingMean, movingVariance, epsilon);
-      const { y, mean, variance } = batchNormTrain(x, gamma, beta, epsilon);
+      if (!ctx.training) {
+        return tf.tidy(() => {
+          const y = batchNormInfer(x, gamma, beta, movingMean, movingVariance, epsilon);
+          return options.relu ? tf.relu(y) : y;
+        });
+      }
+      const { y, mean, variance } = batchNormTrain(x, gamma, beta, epsilon, { relu: options.relu });
       const m = ctx.bnMomentum ?? 0.1;
       const n = x.size / x.shape[x.shape.length - 1];
       tf.tidy(() => {
@@ -87,5 +99,60 @@ export function createDense(
       const y = tf.matMul(x as tf.Tensor2D, w as tf.Tensor2D);
       return b ? tf.add(y, b) : y;
     },
+  };
+}
+
+/**
+ * Depthwise k×k convolution (one filter per channel, no bias), PyTorch-style explicit padding
+ * k//2, or none with `padding: 'valid'` (MobileFaceNet's global depthwise conv).
+ * Variable `/depthwise_kernel` [k,k,C,1], He-initialised with the true fan-in k² (not k²·C).
+ */
+export function createDepthwiseConv(
+  params: ParamStore,
+  name: string,
+  channels: number,
+  kernel: number,
+  stride: number,
+  padding: 'pytorch' | 'valid' = 'pytorch',
+): Layer {
+  const w = params.create(`${name}/depthwise_kernel`, [kernel, kernel, channels, 1], 'he');
+  // ParamStore's He std is sqrt(2 / (k²·C)); a depthwise filter sees k² inputs.
+  tf.tidy(() => w.assign(tf.mul(w, Math.sqrt(channels))));
+  const p = padding === 'valid' ? 0 : Math.floor(kernel / 2);
+  const pad: tf.backend_util.ExplicitPadding = [
+    [0, 0],
+    [p, p],
+    [p, p],
+    [0, 0],
+  ];
+  return {
+    apply: (x) =>
+      tf.depthwiseConv2d(x as tf.Tensor4D, w as tf.Tensor4D, stride, p === 0 ? 'valid' : pad),
+  };
+}
+
+/**
+ * PReLU (He et al. 2015): y = max(x, 0) + α·min(x, 0) with a learnable slope per channel
+ * (`/alpha` [C], initialised to 0.25 as in PyTorch). Works on [..., C] tensors.
+ */
+export function createPRelu(params: ParamStore, name: string, channels: number): Layer {
+  const alpha = params.create(`${name}/alpha`, [channels], { constant: 0.25 });
+  return { apply: (x) => tf.prelu(x, alpha) };
+}
+
+/**
+ * Inverted dropout (Srivastava et al. 2014): in training, zeroes each element with probability
+ * `rate` and scales the rest by 1/(1 − rate); at inference (or with rate 0) the identity.
+ * The masks are drawn from a generator seeded by `seed`, so a run is reproducible.
+ *
+ * @throws if `rate` is not in [0, 1).
+ */
+export function createDropout(rate: number, seed: number | string): Layer {
+  if (!(rate >= 0 && rate < 1)) {
+    throw new Error(`createDropout: rate must be in [0, 1), got ${rate}`);
+  }
+  const rng = new Rng(`${seed}:dropout`);
+  return {
+    apply: (x, ctx) => (ctx.training && rate > 0 ? tf.dropout(x, rate, undefined, rng.seed()) : x),
   };
 }

@@ -30,7 +30,9 @@ export class ParamStore {
       for (let i = 0; i < size; i++) values[i] = this.rng.normal(0, std);
     } else if (init === 'ones') values.fill(1);
     else if (typeof init === 'object') values.fill(init.constant);
-    const variable = tf.variable(tf.tensor(values, shape), trainable, name);
+    const initial = tf.tensor(values, shape);
+    const variable = tf.variable(initial, trainable, name);
+    initial.dispose();
     this.variables.set(name, variable);
     if (trainable) this.trainableNames.add(name);
     return variable;

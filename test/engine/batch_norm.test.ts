@@ -33,6 +33,38 @@ function oursGrads() {
   return tf.grads(f)([x, gamma, beta]);
 }
 
+/** Shapes with an odd channel count, rows ≠ channels, and a large mean (conditioning). */
+const bigShape = [2, 7, 5, 33];
+const bigChannels = 33;
+
+/**
+ * y, batch statistics and the gradients of Σ y·dy for x, γ, β. `mode`: 'fused' uses
+ * batchNormTrain's relu option, 'separate' batchNormTrain + tf.relu, 'none' no relu.
+ */
+function bnCase(mode: 'fused' | 'separate' | 'none', offset = 0): tf.Tensor[] {
+  const size = bigShape.reduce((a, b) => a * b, 1);
+  const x = tf.add(tf.tensor(seededValues(size, 11), bigShape), offset);
+  const gamma = tf.tensor(seededValues(bigChannels, 12)).add(0.5);
+  const beta = tf.tensor(seededValues(bigChannels, 13)).mul(0.5);
+  const dy = tf.tensor(seededValues(size, 14), bigShape);
+  const run = (xi: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => {
+    const r = batchNormTrain(xi, g, b, 1e-5, { relu: mode === 'fused' });
+    return { ...r, y: mode === 'separate' ? tf.relu(r.y) : r.y };
+  };
+  const { y, mean, variance } = run(x, gamma, beta);
+  const grads = tf.grads((xi: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => {
+    const r = run(xi, g, b);
+    r.mean.dispose();
+    r.variance.dispose();
+    return tf.sum(tf.mul(r.y, dy));
+  })([x, gamma, beta]);
+  return [y, mean, variance, ...grads];
+}
+
+function numDataIds(): number {
+  return (tf.backend() as unknown as { numDataIds(): number }).numDataIds();
+}
+
 describe('batchNormTrain (closed-form backward)', () => {
   beforeAll(async () => {
     await initBackend('wasm');
@@ -80,5 +112,69 @@ describe('batchNormTrain (closed-form backward)', () => {
     const before = tf.memory().numTensors;
     for (let i = 0; i < 3; i++) tf.dispose(tf.tidy(oursGrads));
     expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
+describe('batchNormTrain on wasm (heap kernels)', () => {
+  beforeAll(async () => {
+    await initBackend('wasm');
+  });
+
+  it.each([0, 40])('matches the cpu op path: y, statistics and gradients (x offset %d)', async (offset) => {
+    const ref = await runOn('cpu', () => bnCase('none', offset));
+    const ours = await runOn('wasm', () => bnCase('none', offset));
+    for (let i = 0; i < ref.length; i++) {
+      expect(ours[i].shape).toEqual(ref[i].shape);
+      expect(relativeL2(ours[i].values, ref[i].values)).toBeLessThan(1e-5);
+    }
+  });
+
+  it('fused relu: y and gradients equal batchNormTrain + tf.relu (wasm and cpu)', async () => {
+    const ref = await runOn('cpu', () => bnCase('separate'));
+    const separate = await runOn('wasm', () => bnCase('separate'));
+    const fused = await runOn('wasm', () => bnCase('fused'));
+    const fusedCpu = await runOn('cpu', () => bnCase('fused'));
+    for (let i = 0; i < ref.length; i++) {
+      expect(relativeL2(fused[i].values, separate[i].values)).toBeLessThan(1e-6);
+      expect(relativeL2(fused[i].values, ref[i].values)).toBeLessThan(1e-5);
+      expect(relativeL2(fusedCpu[i].values, ref[i].values)).toBeLessThan(1e-6);
+    }
+    expect(fused[0].values.some((v) => v === 0)).toBe(true);
+    expect(fused[0].values.every((v) => v >= 0)).toBe(true);
+  });
+
+  it('hand-computed case: two rows per channel normalise to ±γ + β', async () => {
+    await tf.setBackend('wasm');
+    const x = tf.tensor2d([[1, 10], [3, 30]]);
+    const { y, mean, variance } = batchNormTrain(x, tf.tensor1d([2, 1]), tf.tensor1d([0, -5]), 0, { relu: true });
+    expect(Array.from(y.dataSync())).toEqual([0, 0, 2, 0]);
+    expect(Array.from(mean.dataSync())).toEqual([2, 20]);
+    expect(Array.from(variance.dataSync())).toEqual([1, 100]);
+    tf.dispose([x, y, mean, variance]);
+  });
+
+  it('kernels name themselves and the argument in errors', async () => {
+    await tf.setBackend('wasm');
+    const x = tf.zeros([4, 3]);
+    expect(() =>
+      tf.engine().runKernel('FaceclrBatchNormTrain', { x, gamma: tf.ones([2]), beta: tf.zeros([3]) }, { epsilon: 1e-5, relu: false }),
+    ).toThrow(/FaceclrBatchNormTrain: gamma must be float32 with 3 elements/);
+    expect(() =>
+      tf.engine().runKernel(
+        'FaceclrBatchNormTrainGrad',
+        { dy: x, x, gamma: tf.ones([3]), mean: tf.zeros([3]), variance: tf.ones([3]) },
+        { epsilon: 1e-5, relu: true },
+      ),
+    ).toThrow(/FaceclrBatchNormTrainGrad: y is required when relu is set/);
+  });
+
+  it.each(['none', 'fused'] as const)('leaks neither tensors nor wasm data ids (%s)', async (mode) => {
+    await tf.setBackend('wasm');
+    tf.dispose(tf.tidy(() => bnCase(mode)));
+    const tensors = tf.memory().numTensors;
+    const ids = numDataIds();
+    for (let i = 0; i < 3; i++) tf.dispose(tf.tidy(() => bnCase(mode)));
+    expect(tf.memory().numTensors).toBe(tensors);
+    expect(numDataIds()).toBe(ids);
   });
 });

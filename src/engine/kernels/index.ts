@@ -3,6 +3,7 @@
  * index registers them all (replacing stock kernels where ours are faster).
  */
 import { tf } from '../tf';
+import { batchNormTrainConfig, batchNormTrainGradConfig } from './batch_norm_train';
 import { conv2dBackpropFilterConfig } from './conv2d_backprop_filter';
 import { conv2dBackpropInputConfig } from './conv2d_backprop_input';
 import { depthwiseBackpropFilterConfig } from './depthwise_backprop_filter';
@@ -17,6 +18,8 @@ const KERNELS: tf.KernelConfig[] = [
   depthwiseBackpropInputConfig,
   unsortedSegmentSumConfig,
   maxPoolGradConfig,
+  batchNormTrainConfig,
+  batchNormTrainGradConfig,
 ];
 
 let registered = false;

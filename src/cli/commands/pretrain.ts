@@ -1,0 +1,154 @@
+/**
+ * `faceclr pretrain <recipe>`: self-supervised pretraining as a recipe describes it.
+ *
+ * Exit codes: 0 the run finished or stopped at --max-steps; 1 the run failed (NaN/Inf loss) or was
+ * interrupted by Ctrl-C (after finishing the step and writing a checkpoint — resume with
+ * --resume; a second Ctrl-C quits at once with 130); 2 a bad recipe, flag, data folder, a locked
+ * output folder, or a resume that does not match the checkpoint.
+ */
+import * as path from 'path';
+import { Command } from 'commander';
+import { DataError } from '../../data/errors';
+import { initBackend } from '../../engine/backend';
+import { loadRecipe, RecipeError, SYNTH_DATA, type PretrainRecipe } from '../../recipes';
+import { PretrainSetupError } from '../../train/errors';
+import { barReporter, lineReporter, silentReporter } from '../../train/monitor';
+import { pretrain, type PretrainResult } from '../../train/trainer';
+import { UsageError } from '../errors';
+import { formatNumber, info, printJson, table } from '../output';
+
+/** Repeatable `--set` collector. */
+export function collectSets(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+/** Recipe paths made absolute against the working directory (what `recipe.json` records). */
+export function absolutePaths(recipe: PretrainRecipe): PretrainRecipe {
+  const out = structuredClone(recipe);
+  if (out.data.path !== SYNTH_DATA) out.data.path = path.resolve(out.data.path);
+  if (out.data.cacheDir !== null) out.data.cacheDir = path.resolve(out.data.cacheDir);
+  if (out.train.knn) out.train.knn.path = path.resolve(out.train.knn.path);
+  out.output.dir = path.resolve(out.output.dir);
+  return out;
+}
+
+function positiveInt(flag: string) {
+  return (value: string) => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 1)
+      throw new UsageError(`${flag} must be an integer ≥ 1, got '${value}'`);
+    return n;
+  };
+}
+
+function summary(result: PretrainResult): string {
+  const rel = (p: string) => path.relative(process.cwd(), p) || '.';
+  const rows: (string | number)[][] = [
+    ['status', result.status],
+    [
+      'steps',
+      `${result.step}/${result.totalSteps}${result.startStep ? ` (resumed at ${result.startStep})` : ''}`,
+    ],
+    ['last loss', result.lastLoss ?? '-'],
+    ['images/s', result.imagesPerSecond],
+    ['elapsed', `${formatNumber(result.elapsedSeconds)} s`],
+    ['embedding std', result.embeddingStd ?? '-'],
+  ];
+  if (result.knnAccuracy !== null) rows.push(['kNN accuracy', result.knnAccuracy]);
+  rows.push(
+    ['checkpoint', rel(result.checkpoint)],
+    ['backbone', rel(result.backboneDir)],
+    ['recipe', `${rel(path.join(result.outputDir, 'recipe.json'))} (${result.recipeHash})`],
+  );
+  if (result.warnings.length > 0) rows.push(['warnings', result.warnings.length]);
+  return table(rows);
+}
+
+export function pretrainCommand(): Command {
+  return new Command('pretrain')
+    .description(
+      'self-supervised pretraining of a backbone from a recipe (recipes/pretrain/*.json)',
+    )
+    .argument('<recipe>', 'recipe JSON file')
+    .option(
+      '--data <path>',
+      "training images (sets data.path; default: the recipe's, else synthetic faces)",
+    )
+    .option('--out <dir>', 'run folder (sets output.dir)')
+    .option(
+      '--max-steps <n>',
+      'stop after this many steps in total (the schedule still spans train.steps)',
+      positiveInt('--max-steps'),
+    )
+    .option(
+      '--set <key=value>',
+      'override a recipe field, e.g. --set train.batch=32 (repeatable)',
+      collectSets,
+      [],
+    )
+    .option('--resume', 'continue from the latest checkpoint in the run folder')
+    .option('--json', 'print machine-readable results only')
+    .addHelpText(
+      'after',
+      '\nExamples:\n' +
+        '  faceclr pretrain recipes/pretrain/simclr-cpu.json --data ../shared/data/utkface/images --max-steps 5\n' +
+        '  faceclr pretrain recipes/pretrain/moco-cpu.json --set train.batch=32 --out runs/moco32\n' +
+        '  faceclr pretrain recipes/pretrain/moco-cpu.json --out runs/moco32 --resume\n' +
+        '\nExit codes: 0 done (or stopped at --max-steps), 1 failed or interrupted (Ctrl-C saves a checkpoint), 2 bad input.',
+    )
+    .action(async (file: string, opts, cmd: Command) => {
+      const globals = cmd.optsWithGlobals();
+      const sets: string[] = [...opts.set];
+      if (opts.data !== undefined) sets.push(`data.path=${opts.data}`);
+      if (opts.out !== undefined) sets.push(`output.dir=${opts.out}`);
+      const json = Boolean(opts.json);
+      const controller = new AbortController();
+      const onSigint = () => {
+        if (controller.signal.aborted) process.exit(130);
+        controller.abort();
+        info(
+          '\nfaceclr: stopping after the current step and saving a checkpoint (Ctrl-C again to quit now)',
+        );
+      };
+      let result: PretrainResult;
+      try {
+        const recipe = absolutePaths(loadRecipe(file, sets));
+        await initBackend(globals.backend, { threads: globals.threads, announce: !json });
+        const reporter = json
+          ? silentReporter
+          : process.stderr.isTTY
+            ? barReporter()
+            : lineReporter(undefined, recipe.train.logEvery);
+        let lastShown = 0;
+        process.on('SIGINT', onSigint);
+        result = await pretrain(recipe, {
+          resume: Boolean(opts.resume),
+          maxSteps: opts.maxSteps,
+          signal: controller.signal,
+          reporter,
+          onDataProgress: json
+            ? undefined
+            : (done, total) => {
+                if (done === total || Date.now() - lastShown > 2000) {
+                  lastShown = Date.now();
+                  info(`decoding images into the cache: ${done}/${total}`);
+                }
+              },
+        });
+      } catch (e) {
+        if (e instanceof RecipeError || e instanceof PretrainSetupError || e instanceof DataError) {
+          throw new UsageError(e.message);
+        }
+        throw e;
+      } finally {
+        process.off('SIGINT', onSigint);
+      }
+      if (json) printJson(result);
+      else process.stdout.write(`${summary(result)}\n`);
+      if (result.status === 'interrupted') {
+        throw new Error(
+          `interrupted at step ${result.step}; checkpoint saved, continue with --resume`,
+        );
+      }
+    });
+}
