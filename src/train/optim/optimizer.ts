@@ -11,11 +11,11 @@
 import { tf } from '../../engine/tf';
 import { checkNonNegative } from './checks';
 
-const BIAS_OR_NORM = /\/(gamma|beta|bias)(_\d+)?$/;
+const BIAS_OR_NORM = /\/(gamma|beta|bias|alpha)(_\d+)?$/;
 
 /**
  * The default exclusion rule for weight decay (and LARS adaptation): batch-norm scales and shifts
- * and biases, recognised by names ending in `/gamma`, `/beta` or `/bias` (optionally followed by
+ * and biases, recognised by names ending in `/gamma`, `/beta`, `/bias` or `/alpha` (PReLU slopes) (optionally followed by
  * the `_1`, `_2`, ... suffix tfjs-layers adds to repeated weight names, e.g. a BYOL target copy).
  */
 export function isBiasOrNormVariable(name: string): boolean {
