@@ -4,7 +4,7 @@
  */
 import { Command } from 'commander';
 import * as path from 'path';
-import { checkRecipes, loadRecipe, recipeHash, RecipeError } from '../../recipes';
+import { checkRecipes, loadAnyRecipe, recipeHash, RecipeError } from '../../recipes';
 import { UsageError } from '../errors';
 import { info, printJson } from '../output';
 import { collectSets } from './pretrain';
@@ -26,7 +26,7 @@ export function recipeCommand(): Command {
     .argument('<recipe>', 'recipe JSON file')
     .option('--set <key=value>', 'override a recipe field (repeatable)', collectSets, [])
     .action((file: string, opts) => {
-      const resolved = asUsage(() => loadRecipe(file, opts.set));
+      const resolved = asUsage(() => loadAnyRecipe(file, opts.set));
       printJson(resolved);
       info(`recipe hash ${recipeHash(resolved)}`);
     });
