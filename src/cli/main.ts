@@ -6,8 +6,13 @@ import { Command, CommanderError } from 'commander';
 import { BackendUnavailableError } from '../engine/backend';
 import { benchCommand } from './commands/bench';
 import { pretrainCommand } from './commands/pretrain';
+import { finetuneCommand } from './commands/finetune';
 import { recipeCommand } from './commands/recipe';
 import { dataCommand } from './commands/data';
+import { demoCommand } from './commands/demo';
+import { exportCommand } from './commands/export';
+import { reportCommand } from './commands/report';
+import { evalCommands } from './commands/eval';
 import { EXIT, UsageError } from './errors';
 
 const VERSION: string = require('../../package.json').version;
@@ -24,8 +29,13 @@ export function buildProgram(): Command {
     .exitOverride();
   program.addCommand(benchCommand());
   program.addCommand(pretrainCommand());
+  program.addCommand(finetuneCommand());
   program.addCommand(recipeCommand());
   program.addCommand(dataCommand());
+  program.addCommand(demoCommand());
+  program.addCommand(exportCommand());
+  program.addCommand(reportCommand());
+  evalCommands().forEach((command) => program.addCommand(command));
   program.addHelpText(
     'after',
     '\nExamples:\n  faceclr bench engine --json\n  FACECLR_BACKEND=wasm faceclr bench engine --compare cpu',

@@ -1,11 +1,12 @@
 /**
  * Training-mode batch normalisation (Ioffe & Szegedy 2015) with a closed-form backward pass,
- * optionally fused with the ReLU that follows it.
+ * optionally fused with a residual add and the ReLU that follows it: `relu(BN(x) + skip)`.
  *
- * On wasm both passes are faceclr heap kernels (`kernels/batch_norm_train.ts`: plain loops with
- * float64 channel sums, ReLU fused into the same loops). On other backends, tfjs's stock `batchNorm` gradient is built from broadcasted Tile/Sum/Mean ops and spends
- * seconds per step on wasm. Here channel sums are matrix products with a ones row vector
- * (`[1,M]·[M,C]`, XNNPACK GEMM), and the backward is the textbook closed form:
+ * On wasm both passes are single faceclr heap kernels (`kernels/batch_norm_train.ts`: plain
+ * loops with float64 channel sums; add and ReLU fused into the same loops). On cpu/tensorflow
+ * the op-based path below runs instead (tfjs's stock `batchNorm` gradient is built from
+ * broadcasted Tile/Sum/Mean ops): channel sums are matrix products with a ones row vector
+ * (`[1,M]·[M,C]`), add and ReLU are separate ops. Both use the textbook closed form:
  *
  *   x̂ = (x − μ)·σ⁻¹,  y = γ·x̂ + β
  *   ∂β = Σ dy,  ∂γ = Σ dy·x̂,  ∂x = γ·σ⁻¹·(dy − ∂β/M − x̂·∂γ/M)
@@ -31,6 +32,11 @@ function channelSum(x2d: tf.Tensor2D, ones: tf.Tensor2D): tf.Tensor2D {
 export interface BatchNormTrainOptions {
   /** Apply ReLU to the output (`max(y, 0)`), fused into the kernels on wasm. Default false. */
   relu?: boolean;
+  /**
+   * A tensor of x's shape added to the normalised output before the ReLU (a residual block's
+   * skip branch: `relu(BN(x) + skip)`), fused on wasm. Default none.
+   */
+  residual?: tf.Tensor;
 }
 
 /**
@@ -39,7 +45,8 @@ export interface BatchNormTrainOptions {
  * @param x [..., C] (e.g. [N,H,W,C] or [N,C])
  * @param gamma [C] scale; @param beta [C] shift; @param epsilon default 1e-5.
  * @param options.relu return relu(y) (default false); on wasm its gradient is fused too.
- * @throws if gamma/beta do not have C elements.
+ * @param options.residual added to y before the ReLU (default none).
+ * @throws if gamma/beta do not have C elements, or the residual has not x's shape.
  * @example
  * const { y, mean, variance } = batchNormTrain(conv, gamma, beta, 1e-5, { relu: true });
  */
@@ -56,13 +63,21 @@ export function batchNormTrain(
       `batchNormTrain: gamma and beta must have ${channels} elements (x's last axis), got ${gamma.size} and ${beta.size}`,
     );
   }
-  if (tf.getBackend() === 'wasm' && x.dtype === 'float32' && !process.env.FACECLR_BN_OPS) {
-    if (process.env.FACECLR_BN_NOFUSE && options.relu) { const r = batchNormTrainWasm(x, gamma, beta, epsilon, false); const y = tf.relu(r.y); r.y.dispose(); return { ...r, y }; } // TEMP-AB
-    return batchNormTrainWasm(x, gamma, beta, epsilon, options.relu ?? false);
+  const { relu = false, residual } = options;
+  if (residual && residual.shape.join() !== x.shape.join()) {
+    throw new Error(
+      `batchNormTrain: options.residual must have x's shape [${x.shape}], got [${residual.shape}]`,
+    );
+  }
+  if (tf.getBackend() === 'wasm' && x.dtype === 'float32') {
+    return batchNormTrainWasm(x, gamma, beta, epsilon, relu, residual);
   }
   const result = batchNormTrainOps(x, gamma, beta, epsilon);
-  if (!options.relu) return result;
-  const y = tf.relu(result.y);
+  if (!relu && !residual) return result;
+  const y = tf.tidy(() => {
+    const sum = residual ? tf.add(result.y, residual) : result.y;
+    return relu ? tf.relu(sum) : sum;
+  });
   result.y.dispose();
   return { ...result, y };
 }
@@ -74,17 +89,20 @@ function batchNormTrainWasm(
   beta: tf.Tensor,
   epsilon: number,
   relu: boolean,
+  residual: tf.Tensor | undefined,
 ): BatchNormResult {
   const engine = tf.engine();
-  const attrs = { epsilon, relu };
+  const attrs = { epsilon, relu, residual: residual !== undefined };
   let stats: [tf.Tensor1D, tf.Tensor1D] | undefined;
-  const op = tf.customGrad(((
-    xIn: tf.Tensor,
-    gammaIn: tf.Tensor,
-    betaIn: tf.Tensor,
-    save: tf.GradSaveFunc,
-  ) => {
-    const inputs = { x: xIn, gamma: gammaIn, beta: betaIn };
+  const op = tf.customGrad(((...args: unknown[]) => {
+    const save = args.pop() as tf.GradSaveFunc;
+    const [xIn, gammaIn, betaIn, residualIn] = args as tf.Tensor[];
+    const inputs = {
+      x: xIn,
+      gamma: gammaIn,
+      beta: betaIn,
+      ...(residualIn && { residual: residualIn }),
+    };
     const [y, mean, variance] = engine.runKernel(
       BATCH_NORM_TRAIN,
       inputs as unknown as tf.NamedTensorMap,
@@ -97,16 +115,18 @@ function batchNormTrainWasm(
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [sx, sGamma, sMean, sVariance, sy] = saved;
         const gradInputs = { dy, x: sx, gamma: sGamma, mean: sMean, variance: sVariance };
-        const [dx, dGamma, dBeta] = engine.runKernel(
+        const [dx, dGamma, dBeta, g] = engine.runKernel(
           BATCH_NORM_TRAIN_GRAD,
           (relu ? { ...gradInputs, y: sy } : gradInputs) as unknown as tf.NamedTensorMap,
           attrs as unknown as tf.NamedAttrMap,
         ) as tf.Tensor[];
-        return [dx, tf.reshape(dGamma, gamma.shape), tf.reshape(dBeta, beta.shape)];
+        const grads = [dx, tf.reshape(dGamma, gamma.shape), tf.reshape(dBeta, beta.shape)];
+        // ∂residual: dy masked by the ReLU (the kernel's 4th output), else dy itself.
+        return residualIn ? [...grads, relu ? g : tf.clone(dy)] : grads;
       },
     };
   }) as unknown as Parameters<typeof tf.customGrad>[0]);
-  const y = op(x, gamma, beta) as tf.Tensor;
+  const y = (residual ? op(x, gamma, beta, residual) : op(x, gamma, beta)) as tf.Tensor;
   const [mean, variance] = stats!;
   return { y, mean, variance };
 }

@@ -41,6 +41,12 @@ export function createConv(
   };
 }
 
+/** A batch norm layer that can also add a residual branch before its (optional) ReLU. */
+export interface BatchNormLayer extends Layer {
+  /** `act(BN(x) + skip)`, the add and ReLU fused into batch norm's kernels on wasm. */
+  applyResidual(x: tf.Tensor, skip: tf.Tensor, ctx: ForwardContext): tf.Tensor;
+}
+
 /**
  * Batch norm over channels with learnable γ (`/gamma`), β (`/beta`) and running statistics.
  * `options.trainableScale: false` keeps γ fixed at 1 (a non-trainable variable), as in the
@@ -53,33 +59,39 @@ export function createBatchNorm(
   channels: number,
   epsilon = 1e-5,
   options: { trainableScale?: boolean; relu?: boolean } = {},
-): Layer {
+): BatchNormLayer {
   const gamma = params.create(`${name}/gamma`, [channels], 'ones', options.trainableScale ?? true);
   const beta = params.create(`${name}/beta`, [channels], 'zeros');
   const movingMean = params.create(`${name}/moving_mean`, [channels], 'zeros', false);
   const movingVariance = params.create(`${name}/moving_variance`, [channels], 'ones', false);
-  return {
-    apply: (x, ctx) => {
-      if (!ctx.training) {
-        return tf.tidy(() => {
-          const y = batchNormInfer(x, gamma, beta, movingMean, movingVariance, epsilon);
-          return options.relu ? tf.relu(y) : y;
-        });
-      }
-      const { y, mean, variance } = batchNormTrain(x, gamma, beta, epsilon, { relu: options.relu });
-      const m = ctx.bnMomentum ?? 0.1;
-      const n = x.size / x.shape[x.shape.length - 1];
-      tf.tidy(() => {
-        movingMean.assign(tf.add(tf.mul(movingMean, 1 - m), tf.mul(mean, m)));
-        // Running variance is unbiased, as in PyTorch.
-        movingVariance.assign(
-          tf.add(tf.mul(movingVariance, 1 - m), tf.mul(variance, (m * n) / Math.max(n - 1, 1))),
-        );
+  const run = (x: tf.Tensor, skip: tf.Tensor | undefined, ctx: ForwardContext) => {
+    if (!ctx.training) {
+      return tf.tidy(() => {
+        const bn = batchNormInfer(x, gamma, beta, movingMean, movingVariance, epsilon);
+        const y = skip ? tf.add(bn, skip) : bn;
+        return options.relu ? tf.relu(y) : y;
       });
-      mean.dispose();
-      variance.dispose();
-      return y;
-    },
+    }
+    const { y, mean, variance } = batchNormTrain(x, gamma, beta, epsilon, {
+      relu: options.relu,
+      residual: skip,
+    });
+    const m = ctx.bnMomentum ?? 0.1;
+    const n = x.size / x.shape[x.shape.length - 1];
+    tf.tidy(() => {
+      movingMean.assign(tf.add(tf.mul(movingMean, 1 - m), tf.mul(mean, m)));
+      // Running variance is unbiased, as in PyTorch.
+      movingVariance.assign(
+        tf.add(tf.mul(movingVariance, 1 - m), tf.mul(variance, (m * n) / Math.max(n - 1, 1))),
+      );
+    });
+    mean.dispose();
+    variance.dispose();
+    return y;
+  };
+  return {
+    apply: (x, ctx) => run(x, undefined, ctx),
+    applyResidual: (x, skip, ctx) => run(x, skip, ctx),
   };
 }
 

@@ -4,7 +4,6 @@
  * ResNet-50. Stride sits on the 3×3 conv (torchvision's "ResNet v1.5"). A projection shortcut
  * (1×1 conv + batch norm) is used when the stride or the channel count changes.
  */
-import { tf } from '../engine/tf';
 import { createBatchNorm, createConv, Layer } from './layers';
 import { ParamStore } from './params';
 
@@ -35,14 +34,13 @@ export function createBasicBlock(
   const conv1 = createConv(params, `${name}/conv1`, inChannels, outChannels, 3, stride);
   const bn1 = createBatchNorm(params, `${name}/bn1`, outChannels, 1e-5, { relu: true });
   const conv2 = createConv(params, `${name}/conv2`, outChannels, outChannels, 3, 1);
-  const bn2 = createBatchNorm(params, `${name}/bn2`, outChannels);
+  const bn2 = createBatchNorm(params, `${name}/bn2`, outChannels, 1e-5, { relu: true });
   const shortcut = createShortcut(params, name, inChannels, outChannels, stride);
   return {
     apply: (x, ctx) => {
       const h = bn1.apply(conv1.apply(x, ctx), ctx); // BN + ReLU
-      const out = bn2.apply(conv2.apply(h, ctx), ctx);
       const skip = shortcut ? shortcut.apply(x, ctx) : x;
-      return tf.relu(tf.add(out, skip));
+      return bn2.applyResidual(conv2.apply(h, ctx), skip, ctx); // ReLU(BN + skip)
     },
   };
 }
@@ -65,15 +63,14 @@ export function createBottleneckBlock(
   const conv2 = createConv(params, `${name}/conv2`, width, width, 3, stride);
   const bn2 = createBatchNorm(params, `${name}/bn2`, width, 1e-5, { relu: true });
   const conv3 = createConv(params, `${name}/conv3`, width, outChannels, 1, 1);
-  const bn3 = createBatchNorm(params, `${name}/bn3`, outChannels);
+  const bn3 = createBatchNorm(params, `${name}/bn3`, outChannels, 1e-5, { relu: true });
   const shortcut = createShortcut(params, name, inChannels, outChannels, stride);
   return {
     apply: (x, ctx) => {
       const h1 = bn1.apply(conv1.apply(x, ctx), ctx); // BN + ReLU
       const h2 = bn2.apply(conv2.apply(h1, ctx), ctx); // BN + ReLU
-      const out = bn3.apply(conv3.apply(h2, ctx), ctx);
       const skip = shortcut ? shortcut.apply(x, ctx) : x;
-      return tf.relu(tf.add(out, skip));
+      return bn3.applyResidual(conv3.apply(h2, ctx), skip, ctx); // ReLU(BN + skip)
     },
   };
 }

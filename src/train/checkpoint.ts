@@ -132,22 +132,34 @@ export async function saveCheckpoint(
   const target = path.join(dir, name);
   const tmp = path.join(dir, `.tmp-${name}-${process.pid}-${Date.now().toString(36)}`);
   try {
-    await fs.promises.mkdir(tmp);
-    await writeSynced(path.join(tmp, TENSORS_FILE), buffer);
-    await writeSynced(path.join(tmp, STATE_FILE), JSON.stringify(state, null, 1));
-    if (fs.existsSync(target)) {
-      // the same step again (a resumed run stopped where it started): swap the old one out
-      const old = `${tmp}-old`;
-      await fs.promises.rename(target, old);
-      await fs.promises.rename(tmp, target);
-      await fs.promises.rm(old, { recursive: true, force: true });
-    } else {
-      await fs.promises.rename(tmp, target);
+    try {
+      await fs.promises.mkdir(tmp);
+      await writeSynced(path.join(tmp, TENSORS_FILE), buffer);
+      await writeSynced(path.join(tmp, STATE_FILE), JSON.stringify(state, null, 1));
+      if (fs.existsSync(target)) {
+        // the same step again (a resumed run stopped where it started): swap the old one out
+        const old = `${tmp}-old`;
+        await fs.promises.rename(target, old);
+        await fs.promises.rename(tmp, target);
+        await fs.promises.rm(old, { recursive: true, force: true });
+      } else {
+        await fs.promises.rename(tmp, target);
+      }
+    } finally {
+      await fs.promises.rm(tmp, { recursive: true, force: true });
     }
-  } finally {
-    await fs.promises.rm(tmp, { recursive: true, force: true });
+    await writeFileAtomic(path.join(dir, LATEST_FILE), `${name}\n`);
+  } catch (e) {
+    // e.g. ENOSPC: the temporary folder is gone and `latest` still names the previous checkpoint
+    const kept = latestCheckpoint(outputDir);
+    throw new Error(
+      `saveCheckpoint: cannot write checkpoint ${name} in '${dir}' (${(e as Error).message}); ` +
+        (kept
+          ? `the last complete checkpoint is ${kept}: free some space and resume from it`
+          : 'no earlier checkpoint exists'),
+      { cause: e },
+    );
   }
-  await writeFileAtomic(path.join(dir, LATEST_FILE), `${name}\n`);
   await pruneCheckpoints(dir, name, keep);
   return target;
 }
@@ -176,9 +188,7 @@ export function latestCheckpoint(outputDir: string): string | undefined {
  * Reads a checkpoint folder.
  * @throws Error naming the folder when a file is missing, of another format, or truncated.
  */
-export async function loadCheckpoint<R = PretrainRecipe>(
-  dir: string,
-): Promise<CheckpointData<R>> {
+export async function loadCheckpoint<R = PretrainRecipe>(dir: string): Promise<CheckpointData<R>> {
   const fn = 'loadCheckpoint';
   let state: StateJson;
   try {

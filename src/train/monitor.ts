@@ -111,15 +111,16 @@ export function lineReporter(
 /** A cli-progress bar (step, loss, lr, images/s, ETA) on stderr. */
 export function barReporter(label = 'pretrain'): ProgressReporter {
   const bar = new SingleBar({
-    format:
-      `${label} [{bar}] {value}/{total}  loss {loss}  lr {lr}  {ips} img/s  ETA {eta_formatted}`,
+    format: `${label} [{bar}] {value}/{total}  loss {loss}  lr {lr}  {ips} img/s  ETA {eta_formatted}`,
     stream: process.stderr,
     hideCursor: true,
     etaBuffer: 20,
   });
+  let active = false; // notes before start (a stale lock, skipped files) must not draw the bar
   return {
     start(totalSteps, startStep) {
       bar.start(totalSteps, startStep, { loss: '-', lr: '-', ips: '-' });
+      active = true;
     },
     update(step, v) {
       bar.update(step, {
@@ -130,10 +131,11 @@ export function barReporter(label = 'pretrain'): ProgressReporter {
     },
     note(message) {
       process.stderr.write(`\r\x1b[K${message}\n`);
-      bar.render();
+      if (active) bar.render();
     },
     stop() {
       bar.stop();
+      active = false;
     },
   };
 }

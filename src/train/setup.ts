@@ -17,6 +17,8 @@ import {
   type ImageCache,
   type ImageSource,
 } from '../data';
+import { formatBytes, WASM_HEAP_LIMIT_BYTES, WasmMemoryError } from '../engine/memory';
+import { tf } from '../engine/tf';
 import type { Framework } from '../frameworks/base';
 import { RecipeError } from '../recipes/errors';
 import type { Registries } from '../recipes/registries';
@@ -77,6 +79,38 @@ export async function openTrainingData(
     cacheDir: data.cacheDir ?? undefined,
     onProgress,
   });
+}
+
+/**
+ * Refuses, on the wasm backend, a batch whose inputs alone exceed the 4 GiB heap: the float32
+ * batch `[B,S,S,3]` and every augmented view `[B,V,V,3]`. That is a lower bound of a step's peak
+ * (activations and gradients come on top), so it never refuses a batch that fits; it runs before
+ * any data is read and allocates nothing. Batches that pass can still fail in the first step,
+ * where `withMemoryGuard` names them.
+ *
+ * @throws WasmMemoryError naming `train.batch`, the bytes and the limit.
+ */
+export function assertBatchInputsFit(
+  recipe: Pick<PretrainRecipe, 'augment' | 'data' | 'train'>,
+  what: string,
+): void {
+  if (tf.getBackend() !== 'wasm') return;
+  const batch = recipe.train.batch;
+  const views = augmentConfig(recipe).views.flatMap((v) => Array<number>(v.count).fill(v.size));
+  const perImage = 4 * 3 * (recipe.data.size ** 2 + views.reduce((sum, v) => sum + v * v, 0));
+  const need = batch * perImage;
+  if (need < WASM_HEAP_LIMIT_BYTES) return;
+  const most = Math.floor(WASM_HEAP_LIMIT_BYTES / perImage);
+  throw new WasmMemoryError(
+    `${what}: train.batch ${batch} does not fit in memory: its ${recipe.data.size}×${recipe.data.size} ` +
+      `float32 images and ${views.length} augmented views (${views.join(', ')} px) alone take ` +
+      `${formatBytes(need)}, more than the wasm backend's 4 GiB heap, before any activation ` +
+      `(the inputs alone allow at most ${most}; with activations the largest batch is far ` +
+      'smaller). Lower train.batch, or use --backend tensorflow (@tensorflow/tfjs-node-gpu), ' +
+      'which has no 4 GiB limit.',
+    true,
+    { batch, what },
+  );
 }
 
 /** The recipe's augmentation, resolved. */

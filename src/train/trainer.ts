@@ -21,6 +21,7 @@ import { type Optimizer } from './optim';
 import { openRunFolder } from './run_folder';
 import { resumeConflicts, restoreRun } from './run_state';
 import {
+  assertBatchInputsFit,
   augmentConfig,
   createFramework,
   createRecipeOptimizer,
@@ -67,13 +68,29 @@ export interface PretrainResult {
   warnings: string[];
 }
 
+/** The files the cache could not decode, for a warning: the count and the first few paths. */
+function skippedNote(cache: ImageCache): string {
+  const { skipped } = cache;
+  const shown = skipped
+    .slice(0, 3)
+    .map((s) => `'${s.path}' (${s.reason})`)
+    .join('; ');
+  const more = skipped.length > 3 ? `; and ${skipped.length - 3} more` : '';
+  return (
+    `data: skipped ${skipped.length} of ${skipped.length + cache.count} files that could not be ` +
+    `decoded: ${shown}${more} (faceclr data cache lists them all)`
+  );
+}
+
 /**
  * Runs (or resumes) the pretraining a resolved recipe describes, in `recipe.output.dir`.
  *
  * @throws PretrainSetupError when the folder is locked by a live run, holds another run's
  *   checkpoints (without `resume`), or the recipe changed since the checkpoint; RecipeError for
  *   settings only checkable at run time; TrainingDivergedError for a NaN/Inf loss; DataError for
- *   unreadable data.
+ *   unreadable data; WasmMemoryError (on wasm, before any data is read) for a batch whose inputs
+ *   alone exceed the 4 GiB heap; Error from `saveCheckpoint` when a checkpoint cannot be written
+ *   (the previous one stays the latest). Undecodable files are skipped with a warning.
  * @example
  * const result = await pretrain(loadRecipe('recipes/pretrain/simclr-cpu.json'), { maxSteps: 5 });
  */
@@ -102,7 +119,9 @@ export async function pretrain(
   let fw: Framework | undefined;
   let optimizer: Optimizer | undefined;
   try {
+    assertBatchInputsFit(recipe, 'pretrain');
     cache = await openTrainingData(recipe, options.onDataProgress);
+    if (cache.skipped.length > 0) warn(skippedNote(cache));
     const loader = new DataLoader(
       cache,
       { batchSize: recipe.train.batch, seed: recipe.seed, dropLast: true, prefetch: 2 },

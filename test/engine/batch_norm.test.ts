@@ -73,13 +73,15 @@ describe('batchNormTrain (closed-form backward)', () => {
   it('matches the stock batch norm gradients on cpu (≤ 1e-5)', async () => {
     const ref = await runOn('cpu', stockGrads);
     const ours = await runOn('cpu', oursGrads);
-    for (let i = 0; i < 3; i++) expect(relativeL2(ours[i].values, ref[i].values)).toBeLessThan(1e-5);
+    for (let i = 0; i < 3; i++)
+      expect(relativeL2(ours[i].values, ref[i].values)).toBeLessThan(1e-5);
   });
 
   it('gives the same gradients on wasm as on cpu', async () => {
     const ref = await runOn('cpu', stockGrads);
     const ours = await runOn('wasm', oursGrads);
-    for (let i = 0; i < 3; i++) expect(relativeL2(ours[i].values, ref[i].values)).toBeLessThan(1e-5);
+    for (let i = 0; i < 3; i++)
+      expect(relativeL2(ours[i].values, ref[i].values)).toBeLessThan(1e-5);
   });
 
   it('normalises each channel to mean β and std γ, and reports the batch statistics', async () => {
@@ -99,12 +101,21 @@ describe('batchNormTrain (closed-form backward)', () => {
 
   it('inference mode uses running statistics', async () => {
     await tf.setBackend('wasm');
-    const y = batchNormInfer(tf.tensor1d([3]), tf.tensor1d([2]), tf.tensor1d([1]), tf.tensor1d([1]), tf.tensor1d([4]), 0);
-    expect(y.dataSync()[0]).toBeCloseTo(2 * (3 - 1) / 2 + 1, 6);
+    const y = batchNormInfer(
+      tf.tensor1d([3]),
+      tf.tensor1d([2]),
+      tf.tensor1d([1]),
+      tf.tensor1d([1]),
+      tf.tensor1d([4]),
+      0,
+    );
+    expect(y.dataSync()[0]).toBeCloseTo((2 * (3 - 1)) / 2 + 1, 6);
   });
 
   it('rejects γ of the wrong size, naming the function', async () => {
-    expect(() => batchNormTrain(tf.zeros([2, 3]), tf.ones([2]), tf.zeros([3]))).toThrow(/batchNormTrain: gamma and beta must have 3/);
+    expect(() => batchNormTrain(tf.zeros([2, 3]), tf.ones([2]), tf.zeros([3]))).toThrow(
+      /batchNormTrain: gamma and beta must have 3/,
+    );
   });
 
   it('does not leak tensors', async () => {
@@ -120,14 +131,17 @@ describe('batchNormTrain on wasm (heap kernels)', () => {
     await initBackend('wasm');
   });
 
-  it.each([0, 40])('matches the cpu op path: y, statistics and gradients (x offset %d)', async (offset) => {
-    const ref = await runOn('cpu', () => bnCase('none', offset));
-    const ours = await runOn('wasm', () => bnCase('none', offset));
-    for (let i = 0; i < ref.length; i++) {
-      expect(ours[i].shape).toEqual(ref[i].shape);
-      expect(relativeL2(ours[i].values, ref[i].values)).toBeLessThan(1e-5);
-    }
-  });
+  it.each([0, 40])(
+    'matches the cpu op path: y, statistics and gradients (x offset %d)',
+    async (offset) => {
+      const ref = await runOn('cpu', () => bnCase('none', offset));
+      const ours = await runOn('wasm', () => bnCase('none', offset));
+      for (let i = 0; i < ref.length; i++) {
+        expect(ours[i].shape).toEqual(ref[i].shape);
+        expect(relativeL2(ours[i].values, ref[i].values)).toBeLessThan(1e-5);
+      }
+    },
+  );
 
   it('fused relu: y and gradients equal batchNormTrain + tf.relu (wasm and cpu)', async () => {
     const ref = await runOn('cpu', () => bnCase('separate'));
@@ -143,10 +157,52 @@ describe('batchNormTrain on wasm (heap kernels)', () => {
     expect(fused[0].values.every((v) => v >= 0)).toBe(true);
   });
 
+  it('fused residual + relu: y and gradients (incl. the residual) equal relu(BN(x) + r)', async () => {
+    const both = (fused: boolean, relu: boolean) => () => {
+      const size = bigShape.reduce((a, b) => a * b, 1);
+      const x = tf.tensor(seededValues(size, 21), bigShape);
+      const r = tf.tensor(seededValues(size, 22), bigShape);
+      const gamma = tf.tensor(seededValues(bigChannels, 23)).add(0.5);
+      const beta = tf.tensor(seededValues(bigChannels, 24)).mul(0.5);
+      const dy = tf.tensor(seededValues(size, 25), bigShape);
+      const f = (xi: tf.Tensor, g: tf.Tensor, b: tf.Tensor, ri: tf.Tensor) => {
+        const out = batchNormTrain(xi, g, b, 1e-5, fused ? { relu, residual: ri } : {});
+        out.mean.dispose();
+        out.variance.dispose();
+        const y = fused ? out.y : tf.add(out.y, ri);
+        return tf.sum(tf.mul(fused || !relu ? y : tf.relu(y), dy));
+      };
+      return [f(x, gamma, beta, r), ...tf.grads(f)([x, gamma, beta, r])];
+    };
+    for (const relu of [true, false]) {
+      const ref = await runOn('cpu', both(false, relu));
+      const wasm = await runOn('wasm', both(true, relu));
+      const cpu = await runOn('cpu', both(true, relu));
+      for (let i = 0; i < ref.length; i++) {
+        expect(relativeL2(wasm[i].values, ref[i].values)).toBeLessThan(1e-5);
+        expect(relativeL2(cpu[i].values, ref[i].values)).toBeLessThan(1e-6);
+      }
+    }
+    await tf.setBackend('wasm');
+    const [tensors, ids] = [tf.memory().numTensors, numDataIds()];
+    tf.dispose(tf.tidy(both(true, true)));
+    expect([tf.memory().numTensors, numDataIds()]).toEqual([tensors, ids]);
+    expect(() =>
+      batchNormTrain(tf.zeros([2, 3]), tf.ones([3]), tf.zeros([3]), 1e-5, {
+        residual: tf.zeros([3, 2]),
+      }),
+    ).toThrow(/batchNormTrain: options.residual must have x's shape \[2,3\], got \[3,2\]/);
+  });
+
   it('hand-computed case: two rows per channel normalise to ±γ + β', async () => {
     await tf.setBackend('wasm');
-    const x = tf.tensor2d([[1, 10], [3, 30]]);
-    const { y, mean, variance } = batchNormTrain(x, tf.tensor1d([2, 1]), tf.tensor1d([0, -5]), 0, { relu: true });
+    const x = tf.tensor2d([
+      [1, 10],
+      [3, 30],
+    ]);
+    const { y, mean, variance } = batchNormTrain(x, tf.tensor1d([2, 1]), tf.tensor1d([0, -5]), 0, {
+      relu: true,
+    });
     expect(Array.from(y.dataSync())).toEqual([0, 0, 2, 0]);
     expect(Array.from(mean.dataSync())).toEqual([2, 20]);
     expect(Array.from(variance.dataSync())).toEqual([1, 100]);
@@ -155,26 +211,36 @@ describe('batchNormTrain on wasm (heap kernels)', () => {
 
   it('kernels name themselves and the argument in errors', async () => {
     await tf.setBackend('wasm');
-    const x = tf.zeros([4, 3]);
-    expect(() =>
-      tf.engine().runKernel('FaceclrBatchNormTrain', { x, gamma: tf.ones([2]), beta: tf.zeros([3]) }, { epsilon: 1e-5, relu: false }),
-    ).toThrow(/FaceclrBatchNormTrain: gamma must be float32 with 3 elements/);
-    expect(() =>
-      tf.engine().runKernel(
-        'FaceclrBatchNormTrainGrad',
-        { dy: x, x, gamma: tf.ones([3]), mean: tf.zeros([3]), variance: tf.ones([3]) },
-        { epsilon: 1e-5, relu: true },
-      ),
-    ).toThrow(/FaceclrBatchNormTrainGrad: y is required when relu is set/);
+    const before = tf.memory().numTensors;
+    tf.tidy(() => {
+      const run = (name: string, inputs: Record<string, tf.Tensor>, relu: boolean) => () =>
+        tf.engine().runKernel(name, inputs, { epsilon: 1e-5, relu });
+      const x = tf.zeros([4, 3]);
+      const [ones, zeros] = [tf.ones([3]), tf.zeros([3])];
+      expect(run('FaceclrBatchNormTrain', { x, gamma: tf.ones([2]), beta: zeros }, false)).toThrow(
+        /FaceclrBatchNormTrain: gamma must be float32 with 3 elements/,
+      );
+      const grad = { dy: x, x, gamma: ones, mean: zeros, variance: ones };
+      expect(run('FaceclrBatchNormTrainGrad', grad, true)).toThrow(
+        /FaceclrBatchNormTrainGrad: y is required when relu is set/,
+      );
+      expect(run('FaceclrBatchNormTrainGrad', { ...grad, dy: tf.zeros([3, 4]) }, false)).toThrow(
+        /FaceclrBatchNormTrainGrad: dy must have x's shape \[4,3\], got \[3,4\]/,
+      );
+    });
+    expect(tf.memory().numTensors).toBe(before);
   });
 
-  it.each(['none', 'fused'] as const)('leaks neither tensors nor wasm data ids (%s)', async (mode) => {
-    await tf.setBackend('wasm');
-    tf.dispose(tf.tidy(() => bnCase(mode)));
-    const tensors = tf.memory().numTensors;
-    const ids = numDataIds();
-    for (let i = 0; i < 3; i++) tf.dispose(tf.tidy(() => bnCase(mode)));
-    expect(tf.memory().numTensors).toBe(tensors);
-    expect(numDataIds()).toBe(ids);
-  });
+  it.each(['none', 'fused'] as const)(
+    'leaks neither tensors nor wasm data ids (%s)',
+    async (mode) => {
+      await tf.setBackend('wasm');
+      tf.dispose(tf.tidy(() => bnCase(mode)));
+      const tensors = tf.memory().numTensors;
+      const ids = numDataIds();
+      for (let i = 0; i < 3; i++) tf.dispose(tf.tidy(() => bnCase(mode)));
+      expect(tf.memory().numTensors).toBe(tensors);
+      expect(numDataIds()).toBe(ids);
+    },
+  );
 });

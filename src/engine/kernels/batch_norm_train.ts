@@ -2,17 +2,19 @@
  * Training-mode batch norm (Ioffe & Szegedy 2015) for the wasm backend, as two plain loops over
  * the heap, optionally fused with the ReLU that follows it.
  *
- *   μ = Σx / M,  σ² = Σ(x − μ)² / M,  x̂ = (x − μ)·(σ² + ε)^(−1/2),  y = γ·x̂ + β  [relu: max(y, 0)]
- *   ∂β = Σ g,  ∂γ = Σ g·x̂,  ∂x = γ·σ⁻¹·(g − ∂β/M − x̂·∂γ/M),  g = dy  [relu: dy·(y > 0)]
+ *   μ = Σx / M,  σ² = Σ(x − μ)² / M,  x̂ = (x − μ)·(σ² + ε)^(−1/2),  y = γ·x̂ + β [+ r] [relu: max(y, 0)]
+ *   ∂β = Σ g,  ∂γ = Σ g·x̂,  ∂x = γ·σ⁻¹·(g − ∂β/M − x̂·∂γ/M),  ∂r = g,  g = dy  [relu: dy·(y > 0)]
  *
  * with sums over the M = N·H·W rows of each channel (x viewed as [M, C]), accumulated in
  * Float64Array. The op-based form (channel sums as `[1,M]·[M,C]` matMuls) spends most of its time
  * in XNNPACK packing the big operand on every call; these loops read x twice and write y once.
  *
- * - `FaceclrBatchNormTrain`: x [..., C], gamma [C], beta [C] → y (x's shape), mean [C],
- *   variance [C] (biased). attrs: epsilon, relu.
+ * - `FaceclrBatchNormTrain`: x [..., C], gamma [C], beta [C], optional residual r (x's shape, a
+ *   ResNet's skip branch, added before the ReLU) → y (x's shape), mean [C], variance [C]
+ *   (biased). attrs: epsilon, relu.
  * - `FaceclrBatchNormTrainGrad`: dy, x, gamma, mean, variance, y (only with relu: the forward
- *   output, whose sign masks dy) → dx, dgamma, dbeta. attrs: epsilon, relu.
+ *   output, whose sign masks dy) → dx, dgamma, dbeta, and with relu and `residual` set, g (∂r).
+ *   attrs: epsilon, relu, residual.
  */
 import { tf } from '../tf';
 import { WasmBackendLike } from './wasm_ops';
@@ -23,6 +25,8 @@ export const BATCH_NORM_TRAIN_GRAD = 'FaceclrBatchNormTrainGrad';
 export interface BatchNormTrainAttrs {
   epsilon: number;
   relu: boolean;
+  /** Grad only: also output the masked gradient g (the residual's gradient). */
+  residual?: boolean;
 }
 
 type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs: tf.NamedAttrMap };
@@ -42,7 +46,13 @@ function checkChannels(name: string, x: tf.TensorInfo, vectors: Record<string, t
 }
 
 /** Per-channel scale γ·σ⁻¹ and shift β − μ·γ·σ⁻¹ (float64), and σ⁻¹. */
-function affine(gamma: Float32Array, beta: Float32Array | undefined, mean: Float64Array, variance: Float64Array, epsilon: number) {
+function affine(
+  gamma: Float32Array,
+  beta: Float32Array | undefined,
+  mean: Float64Array,
+  variance: Float64Array,
+  epsilon: number,
+) {
   const c = gamma.length;
   const invStd = new Float64Array(c);
   const scale = new Float64Array(c);
@@ -57,7 +67,13 @@ function affine(gamma: Float32Array, beta: Float32Array | undefined, mean: Float
 
 /** The forward kernel; see the file comment. */
 export function batchNormTrainKernel(args: KernelArgs): tf.TensorInfo[] {
-  const { x, gamma, beta } = args.inputs as Record<string, tf.TensorInfo>;
+  const { x, gamma, beta, residual } = args.inputs as Record<string, tf.TensorInfo | undefined>;
+  if (!x || !gamma || !beta) throw new Error(`${BATCH_NORM_TRAIN}: x, gamma and beta are required`);
+  if (residual && residual.shape.join() !== x.shape.join()) {
+    throw new Error(
+      `${BATCH_NORM_TRAIN}: residual must have x's shape [${x.shape}], got [${residual.shape}]`,
+    );
+  }
   const { epsilon, relu } = args.attrs as unknown as BatchNormTrainAttrs;
   const backend = args.backend as WasmBackendLike;
   const c = checkChannels(BATCH_NORM_TRAIN, x, { gamma, beta });
@@ -88,7 +104,15 @@ export function batchNormTrainKernel(args: KernelArgs): tf.TensorInfo[] {
   const gammas = backend.typedArrayFromHeap(gamma) as Float32Array;
   const betas = backend.typedArrayFromHeap(beta) as Float32Array;
   const { scale, shift } = affine(gammas, betas, mean, variance, epsilon);
-  if (relu) {
+  if (residual) {
+    const rs = backend.typedArrayFromHeap(residual) as Float32Array;
+    for (let p = 0; p < xs.length; p += c) {
+      for (let k = 0; k < c; k++) {
+        const v = xs[p + k] * scale[k] + shift[k] + rs[p + k];
+        ys[p + k] = relu ? (v + Math.abs(v)) * 0.5 : v;
+      }
+    }
+  } else if (relu) {
     for (let p = 0; p < xs.length; p += c) {
       for (let k = 0; k < c; k++) {
         const v = xs[p + k] * scale[k] + shift[k];
@@ -108,18 +132,24 @@ export function batchNormTrainKernel(args: KernelArgs): tf.TensorInfo[] {
 /** The backward kernel; see the file comment. */
 export function batchNormTrainGradKernel(args: KernelArgs): tf.TensorInfo[] {
   const { dy, x, gamma, mean, variance, y } = args.inputs as Record<string, tf.TensorInfo>;
-  const { epsilon, relu } = args.attrs as unknown as BatchNormTrainAttrs;
+  const { epsilon, relu, residual } = args.attrs as unknown as BatchNormTrainAttrs;
   const backend = args.backend as WasmBackendLike;
   const c = checkChannels(BATCH_NORM_TRAIN_GRAD, x, { gamma, mean, variance });
   if (relu && !y) throw new Error(`${BATCH_NORM_TRAIN_GRAD}: y is required when relu is set`);
-  for (const [arg, t] of [['dy', dy], ['y', y ?? x]] as const) {
+  for (const [arg, t] of [
+    ['dy', dy],
+    ['y', y ?? x],
+  ] as const) {
     if (t.shape.join() !== x.shape.join()) {
-      throw new Error(`${BATCH_NORM_TRAIN_GRAD}: ${arg} must have x's shape [${x.shape}], got [${t.shape}]`);
+      throw new Error(
+        `${BATCH_NORM_TRAIN_GRAD}: ${arg} must have x's shape [${x.shape}], got [${t.shape}]`,
+      );
     }
   }
   const dxOut = backend.makeOutput(x.shape, 'float32');
   const dGammaOut = backend.makeOutput([c], 'float32');
   const dBetaOut = backend.makeOutput([c], 'float32');
+  const gOut = relu && residual ? backend.makeOutput(x.shape, 'float32') : undefined;
   const xs = backend.typedArrayFromHeap(x) as Float32Array;
   const dys = backend.typedArrayFromHeap(dy) as Float32Array;
   const ys = backend.typedArrayFromHeap(relu ? y : x) as Float32Array;
@@ -131,7 +161,17 @@ export function batchNormTrainGradKernel(args: KernelArgs): tf.TensorInfo[] {
   const m = xs.length / c;
   const dBeta = new Float64Array(c);
   const dyx = new Float64Array(c); // Σ g·(x − μ)
-  if (relu) {
+  if (gOut) {
+    const gs = backend.typedArrayFromHeap(gOut) as Float32Array;
+    for (let p = 0; p < xs.length; p += c) {
+      for (let k = 0; k < c; k++) {
+        const g = dys[p + k] * +(ys[p + k] > 0);
+        gs[p + k] = g;
+        dBeta[k] += g;
+        dyx[k] += g * (xs[p + k] - mu[k]);
+      }
+    }
+  } else if (relu) {
     for (let p = 0; p < xs.length; p += c) {
       for (let k = 0; k < c; k++) {
         const g = dys[p + k] * +(ys[p + k] > 0);
@@ -173,7 +213,7 @@ export function batchNormTrainGradKernel(args: KernelArgs): tf.TensorInfo[] {
   }
   (backend.typedArrayFromHeap(dGammaOut) as Float32Array).set(dGamma);
   (backend.typedArrayFromHeap(dBetaOut) as Float32Array).set(dBeta);
-  return [dxOut, dGammaOut, dBetaOut];
+  return gOut ? [dxOut, dGammaOut, dBetaOut, gOut] : [dxOut, dGammaOut, dBetaOut];
 }
 
 export const batchNormTrainConfig: tf.KernelConfig = {
