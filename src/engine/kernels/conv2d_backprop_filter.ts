@@ -13,6 +13,7 @@
  */
 import { tf } from '../tf';
 import { ConvGeometry, convGeometry, filterGradAxis, isPointwise } from './conv_geometry';
+import { stridedCopy3, transposeOuterInner } from './fast_transpose';
 import { WasmBackendLike, WasmOps } from './wasm_ops';
 
 const NAME = 'Conv2DBackpropFilter';
@@ -23,19 +24,36 @@ const NAME = 'Conv2DBackpropFilter';
  */
 function gridChannelsFirst(ops: WasmOps, x: tf.TensorInfo, g: ConvGeometry): tf.TensorInfo {
   const { batch: n, inChannels: cin, rows, cols } = g;
-  const m = n * rows.outSize * cols.outSize;
+  const per = rows.outSize * cols.outSize;
+  const m = n * per;
   const out = ops.alloc([cin, m]);
   const src = ops.backend.typedArrayFromHeap(x) as Float32Array;
   const dst = ops.backend.typedArrayFromHeap(out) as Float32Array;
-  let p = 0;
+  const image = rows.size * cols.size * cin;
+  const s = { a: cols.stride * cin, p: rows.stride * cols.size * cin, b: 1 };
+  const d = { a: 1, p: cols.outSize, b: m };
   for (let b = 0; b < n; b++) {
-    for (let ho = 0; ho < rows.outSize; ho++) {
-      const row = (b * rows.size + ho * rows.stride) * cols.size;
-      for (let wo = 0; wo < cols.outSize; wo++, p++) {
-        const base = (row + wo * cols.stride) * cin;
-        for (let c = 0; c < cin; c++) dst[c * m + p] = src[base + c];
-      }
-    }
+    stridedCopy3(src, b * image, s, dst, b * per, d, cols.outSize, rows.outSize, cin);
+  }
+  return out;
+}
+
+/**
+ * x [N, H, W, Cin] → [Cin, keepH, keepW, N] (channels as batch, trailing rows/cols cropped):
+ * the blocked transpose of fast_transpose.ts, ~4x faster than the stock `Transpose`.
+ */
+function channelsAsBatch(ops: WasmOps, x: tf.TensorInfo, keepH: number, keepW: number) {
+  const [n, h, w, cin] = x.shape;
+  if (keepH === h && keepW === w) {
+    return transposeOuterInner(ops, x, [n, h * w, cin], [cin, h, w, n]);
+  }
+  const out = ops.alloc([cin, keepH, keepW, n]);
+  const src = ops.backend.typedArrayFromHeap(x) as Float32Array;
+  const dst = ops.backend.typedArrayFromHeap(out) as Float32Array;
+  const s = { a: h * w * cin, p: cin, b: 1 };
+  const d = { a: 1, p: n, b: keepH * keepW * n };
+  for (let r = 0; r < keepH; r++) {
+    stridedCopy3(src, r * w * cin, s, dst, r * keepW * n, d, n, keepW, cin);
   }
   return out;
 }
@@ -55,7 +73,7 @@ function pointwiseFilterGrad(ops: WasmOps, x: tf.TensorInfo, dy: tf.TensorInfo, 
 
 /** dW as a conv of x (channels as batch) with dy (dilated by the stride) as the filter. */
 function convFilterGrad(ops: WasmOps, x: tf.TensorInfo, dy: tf.TensorInfo, g: ConvGeometry) {
-  const { batch: n, inChannels: cin, outChannels: cout, rows, cols } = g;
+  const { inChannels: cin, outChannels: cout, rows, cols } = g;
   const rp = filterGradAxis(rows);
   const cp = filterGradAxis(cols);
   if (rp.keep <= 0 || cp.keep <= 0) {
@@ -64,11 +82,7 @@ function convFilterGrad(ops: WasmOps, x: tf.TensorInfo, dy: tf.TensorInfo, g: Co
     (ops.backend.typedArrayFromHeap(zeros) as Float32Array).fill(0);
     return zeros;
   }
-  let xc = x;
-  if (rp.keep < rows.size || cp.keep < cols.size) {
-    xc = ops.run('Slice', { x }, { begin: [0, 0, 0, 0], size: [n, rp.keep, cp.keep, cin] });
-  }
-  const xT = ops.run('Transpose', { x: xc }, { perm: [3, 1, 2, 0] }); // [Cin, H', W', N]
+  const xT = channelsAsBatch(ops, x, rp.keep, cp.keep); // [Cin, H', W', N]
   const dyT = ops.run('Transpose', { x: dy }, { perm: [1, 2, 0, 3] }); // [Ho, Wo, N, Cout]
   const pad = [
     [0, 0],

@@ -57,6 +57,11 @@ const CASES: Case[] = [
   ]),
   c(2, [6, 9], [2, 3], 3, [1, 2], 'same'),
   c(2, [7, 7], [3, 2], 3, 2, 1),
+  // batches and widths that reach every unrolled path of fast_transpose.ts (16, 8, 4, 1 rows)
+  c(29, [6, 6], [3, 4], 3, 1, 'same'),
+  c(29, [9, 8], [3, 3], 3, 2, 'valid'),
+  c(19, [7, 5], [4, 3], 1, 2, 'same'),
+  c(2, [34, 29], [3, 2], 1, 2, 'same'),
   // 5x5 and 7x7
   c(2, [9, 9], [3, 4], 5, 1, 'same'),
   c(1, [12, 11], [2, 3], 5, 2, 'same'),
