@@ -1,18 +1,22 @@
 /**
  * A tiny TypeScript require hook for running scripts without a build:
  *   node -r ./scripts/register.js scripts/profile_conv_backprop.ts
- * Each .ts file is compiled to CommonJS by @swc/core (types are stripped, not checked).
+ * Each .ts file is transpiled to CommonJS by the TypeScript compiler (types are stripped, not
+ * checked).
  */
 /* global require */
 const fs = require('fs');
-const { transformSync } = require('@swc/core');
+const ts = require('typescript');
 
 require.extensions['.ts'] = function compileTypeScript(module, filename) {
-  const { code } = transformSync(fs.readFileSync(filename, 'utf8'), {
-    filename,
-    jsc: { target: 'es2022', parser: { syntax: 'typescript' } },
-    module: { type: 'commonjs' },
-    sourceMaps: 'inline',
+  const { outputText } = ts.transpileModule(fs.readFileSync(filename, 'utf8'), {
+    fileName: filename,
+    compilerOptions: {
+      target: ts.ScriptTarget.ES2022,
+      module: ts.ModuleKind.CommonJS,
+      esModuleInterop: true,
+      inlineSourceMap: true,
+    },
   });
-  module._compile(code, filename);
+  module._compile(outputText, filename);
 };
