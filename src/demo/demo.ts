@@ -74,7 +74,9 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
   fs.mkdirSync(runDir, { recursive: true });
   const start = performance.now();
 
-  log('demo: 1/4 synthetic faces (unlabeled set + a synthetic LFW with 10 identity-disjoint folds)');
+  log(
+    'demo: 1/4 synthetic faces (unlabeled set + a synthetic LFW with 10 identity-disjoint folds)',
+  );
   const [lfw, synthSeconds] = await timed(() =>
     generateSynthLfw({ outDir: path.join(runDir, 'synth-lfw'), size: 32, seed: seed + 1000 }),
   );
@@ -123,7 +125,12 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     await evaluate(randomEmbedder({ seed, inputSize: size, crop: 1 })),
     await evaluate(new PixelsEmbedder({ inputSize: size, crop: 1 })),
   ]);
-  const row = (model: string, r: LfwEvalResult): DemoRow => ({ model, accuracy: r.accuracy, std: r.std, auc: r.auc });
+  const row = (model: string, r: LfwEvalResult): DemoRow => ({
+    model,
+    accuracy: r.accuracy,
+    std: r.std,
+    auc: r.auc,
+  });
   const rows = [
     row(`SimCLR pretrain (${pre.step} steps) + ArcFace fine-tune`, ft.evaluation),
     row('SimCLR pretrained, frozen', baselines[0]),
@@ -132,7 +139,9 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
   ];
   const report = await writeReport(runDir, {
     title: 'faceclr demo',
-    summary: Object.fromEntries(rows.map((r) => [r.model, `${(100 * r.accuracy).toFixed(1)}% ± ${(100 * r.std).toFixed(1)}`])),
+    summary: Object.fromEntries(
+      rows.map((r) => [r.model, `${(100 * r.accuracy).toFixed(1)}% ± ${(100 * r.std).toFixed(1)}`]),
+    ),
   });
   return {
     rows,

@@ -16,7 +16,10 @@ export class Rng {
 
   /** @param seed any integer or string; `state` restores a saved generator exactly. */
   constructor(seed: number | string, state?: RngState) {
-    this.prng = seedrandom.alea(String(seed), state ? { state: state as seedrandom.State.Alea } : { state: true });
+    this.prng = seedrandom.alea(
+      String(seed),
+      state ? { state: state as seedrandom.State.Alea } : { state: true },
+    );
   }
 
   /** Uniform in [0, 1). */

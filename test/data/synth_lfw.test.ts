@@ -8,7 +8,15 @@ describe('generateSynthLfw', () => {
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   it('writes an LFW layout whose pairs file parses, resolves and has identity-disjoint folds', async () => {
-    const lfw = await generateSynthLfw({ outDir: dir, folds: 3, peoplePerFold: 3, imagesPerPerson: 3, pairsPerFold: 4, size: 24, seed: 5 });
+    const lfw = await generateSynthLfw({
+      outDir: dir,
+      folds: 3,
+      peoplePerFold: 3,
+      imagesPerPerson: 3,
+      pairsPerFold: 4,
+      size: 24,
+      seed: 5,
+    });
     expect(lfw.people).toBe(9);
     const pairs = readLfwPairs(lfw.pairsFile, { checkImages: true });
     expect(pairs.folds).toHaveLength(3);

@@ -3,7 +3,9 @@ import { tf } from '../../src/engine/tf';
 
 describe('backend resolution', () => {
   it('rejects unknown names, naming the value and the choices', () => {
-    expect(() => parseBackendName('gpu')).toThrow(/--backend must be one of auto \| tensorflow \| wasm \| cpu, got 'gpu'/);
+    expect(() => parseBackendName('gpu')).toThrow(
+      /--backend must be one of auto \| tensorflow \| wasm \| cpu, got 'gpu'/,
+    );
   });
 
   it('initialises wasm and reports threads', async () => {
@@ -26,7 +28,9 @@ describe('backend resolution', () => {
     }
     if (hasNode) return; // a user machine with tfjs-node: nothing to check here
     await expect(initBackend('tensorflow')).rejects.toThrow(BackendUnavailableError);
-    await expect(initBackend('tensorflow')).rejects.toThrow(/npm install @tensorflow\/tfjs-node-gpu/);
+    await expect(initBackend('tensorflow')).rejects.toThrow(
+      /npm install @tensorflow\/tfjs-node-gpu/,
+    );
   });
 
   it('auto falls back to wasm without tfjs-node', async () => {

@@ -48,7 +48,6 @@ async function initialBackbone(): Promise<Values> {
   return values;
 }
 
-
 test('a short fit lowers the arcface loss and holds the tensor count steady', async () => {
   const recipe = tinyFinetuneRecipe(root, { ...out('fit'), train: { steps: 16, logEvery: 4 } });
   const losses: number[] = [];

@@ -2,7 +2,8 @@ import { tf } from '../../src/engine/tf';
 
 /** Relative L2 error ||a - b|| / max(||b||, 1e-12) of two same-shaped arrays. */
 export function relativeL2(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  if (a.length !== b.length) throw new Error(`relativeL2: lengths differ (${a.length} vs ${b.length})`);
+  if (a.length !== b.length)
+    throw new Error(`relativeL2: lengths differ (${a.length} vs ${b.length})`);
   let diff = 0;
   let norm = 0;
   for (let i = 0; i < a.length; i++) {

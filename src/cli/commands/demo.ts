@@ -11,14 +11,23 @@ export function demoCommand(): Command {
     )
     .option('--out <dir>', 'run folder (replaced)', 'runs/demo')
     .option('--seed <n>', 'seed of every random choice', (v) => parseInt(v, 10), 0)
-    .option('--steps <n>', 'steps of each training stage (default: the demo recipes, 150)', (v) => parseInt(v, 10))
+    .option('--steps <n>', 'steps of each training stage (default: the demo recipes, 150)', (v) =>
+      parseInt(v, 10),
+    )
     .option('--json', 'print machine-readable results only')
     .addHelpText('after', '\nExamples:\n  faceclr demo\n  faceclr demo --steps 30 --json')
     .action(async (opts, cmd: Command) => {
       const globals = cmd.optsWithGlobals();
-      const backend = await initBackend(globals.backend, { threads: globals.threads, announce: !opts.json });
+      const backend = await initBackend(globals.backend, {
+        threads: globals.threads,
+        announce: !opts.json,
+      });
       const reporter = (stage: string) =>
-        opts.json ? silentReporter : process.stderr.isTTY ? barReporter(stage) : lineReporter(undefined, 25, stage);
+        opts.json
+          ? silentReporter
+          : process.stderr.isTTY
+            ? barReporter(stage)
+            : lineReporter(undefined, 25, stage);
       const result = await runDemo({
         out: opts.out,
         seed: opts.seed,
@@ -26,7 +35,8 @@ export function demoCommand(): Command {
         reporter,
         log: opts.json ? undefined : info,
       });
-      if (opts.json) return printJson({ backend: backend.backend, threads: backend.threads, ...result });
+      if (opts.json)
+        return printJson({ backend: backend.backend, threads: backend.threads, ...result });
       const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
       process.stdout.write(
         `\nVerification on the ${result.pairs} pairs of held-out folds ${result.folds.join(',')} (10-fold protocol, identity-disjoint):\n`,

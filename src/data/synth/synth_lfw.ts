@@ -39,7 +39,8 @@ export async function generateSynthLfw(options: SynthLfwOptions): Promise<SynthL
   const perFold = options.peoplePerFold ?? 8;
   const perPerson = options.imagesPerPerson ?? 8;
   const pairs = options.pairsPerFold ?? 30;
-  if (perPerson < 2) throw new Error(`generateSynthLfw: imagesPerPerson must be ≥ 2, got ${perPerson}`);
+  if (perPerson < 2)
+    throw new Error(`generateSynthLfw: imagesPerPerson must be ≥ 2, got ${perPerson}`);
   if (perFold < 2) throw new Error(`generateSynthLfw: peoplePerFold must be ≥ 2, got ${perFold}`);
   const root = path.resolve(options.outDir);
   const imagesRoot = path.join(root, 'images');
@@ -57,7 +58,9 @@ export async function generateSynthLfw(options: SynthLfwOptions): Promise<SynthL
     const dir = path.join(imagesRoot, name);
     await fs.promises.mkdir(dir, { recursive: true });
     const index = String((k % perPerson) + 1).padStart(4, '0');
-    await sharp(source.paths[k]).jpeg({ quality: 95 }).toFile(path.join(dir, `${name}_${index}.jpg`));
+    await sharp(source.paths[k])
+      .jpeg({ quality: 95 })
+      .toFile(path.join(dir, `${name}_${index}.jpg`));
   }
   fs.rmSync(staging, { recursive: true, force: true });
 

@@ -62,23 +62,49 @@ export function depthwiseBackpropFilter(args: {
     const gw = phaseGrid(g.inWidth, g.outWidth, g.filterWidth, sw, g.padLeft);
     const length = n * gh.rows * gw.rows;
     // x -> [N, Qh*sh, Qw*sw, C+1] -> [sh, sw, C+1, N*Qh*Qw]
-    const xp = ops.run('PadV2', { x }, {
-      paddings: [[0, 0], [g.padTop, gh.padAfter], [g.padLeft, gw.padAfter], [0, 1]],
-      constantValue: 0,
-    });
+    const xp = ops.run(
+      'PadV2',
+      { x },
+      {
+        paddings: [
+          [0, 0],
+          [g.padTop, gh.padAfter],
+          [g.padLeft, gw.padAfter],
+          [0, 1],
+        ],
+        constantValue: 0,
+      },
+    );
     // two 3-D transposes ([N*Qh, sh, Qw*sw*(C+1)] then [sh, N*Qh*Qw, sw*(C+1)]): the wasm
     // Transpose is ~100x slower on the equivalent 6-D permutation
-    const rowsFirst = ops.run('Transpose', { x: ops.reshape(xp, [n * gh.rows, sh, gw.rows * sw * (c + 1)]) }, {
-      perm: [1, 0, 2],
-    });
-    const xt = ops.run('Transpose', { x: ops.reshape(rowsFirst, [sh, length, sw * (c + 1)]) }, {
-      perm: [0, 2, 1],
-    });
+    const rowsFirst = ops.run(
+      'Transpose',
+      { x: ops.reshape(xp, [n * gh.rows, sh, gw.rows * sw * (c + 1)]) },
+      {
+        perm: [1, 0, 2],
+      },
+    );
+    const xt = ops.run(
+      'Transpose',
+      { x: ops.reshape(rowsFirst, [sh, length, sw * (c + 1)]) },
+      {
+        perm: [0, 2, 1],
+      },
+    );
     // dy -> [N, Qh, Qw, C*M] -> [C, N*Qh*Qw, M]
-    const dyp = ops.run('PadV2', { x: dy }, {
-      paddings: [[0, 0], [0, gh.rows - g.outHeight], [0, gw.rows - g.outWidth], [0, 0]],
-      constantValue: 0,
-    });
+    const dyp = ops.run(
+      'PadV2',
+      { x: dy },
+      {
+        paddings: [
+          [0, 0],
+          [0, gh.rows - g.outHeight],
+          [0, gw.rows - g.outWidth],
+          [0, 0],
+        ],
+        constantValue: 0,
+      },
+    );
     const dyt = ops.run('Transpose', { x: ops.reshape(dyp, [length, c, m]) }, { perm: [1, 0, 2] });
     const out = ops.alloc([g.filterHeight, g.filterWidth, c, m]);
     const xtSize = [sh, sw, c + 1, length];
@@ -86,10 +112,21 @@ export function depthwiseBackpropFilter(args: {
       for (let kw = 0; kw < g.filterWidth; kw++) {
         const phase = (kh % sh) * sw + (kw % sw);
         const shift = Math.floor(kh / sh) * gw.rows + Math.floor(kw / sw);
-        const tap = views.at({ ...xt, shape: xtSize }, phase * (c + 1) * length + shift, [c, 1, length]);
-        const dot = ops.run('BatchMatMul', { a: tap, b: dyt }, { transposeA: false, transposeB: false });
+        const tap = views.at({ ...xt, shape: xtSize }, phase * (c + 1) * length + shift, [
+          c,
+          1,
+          length,
+        ]);
+        const dot = ops.run(
+          'BatchMatMul',
+          { a: tap, b: dyt },
+          { transposeA: false, transposeB: false },
+        );
         const values = backend.typedArrayFromHeap(dot) as Float32Array;
-        (backend.typedArrayFromHeap(out) as Float32Array).set(values, (kh * g.filterWidth + kw) * c * m);
+        (backend.typedArrayFromHeap(out) as Float32Array).set(
+          values,
+          (kh * g.filterWidth + kw) * c * m,
+        );
       }
     }
     views.dispose();

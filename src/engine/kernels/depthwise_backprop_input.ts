@@ -20,10 +20,20 @@ interface InputAttrs extends DepthwiseBackpropAttrs {
 }
 
 /** Padding of the dilated dy along one axis, and where dx starts in the conv output. */
-function transposedPads(inSize: number, outSize: number, filter: number, stride: number, pad: number) {
+function transposedPads(
+  inSize: number,
+  outSize: number,
+  filter: number,
+  stride: number,
+  pad: number,
+) {
   const before = filter - 1 - pad;
   const after = inSize + pad - outSize * stride;
-  return { before: Math.max(before, 0), after: Math.max(after, 0), crop: Math.max(before, 0) - before };
+  return {
+    before: Math.max(before, 0),
+    after: Math.max(after, 0),
+    crop: Math.max(before, 0) - before,
+  };
 }
 
 /**
@@ -55,25 +65,49 @@ export function depthwiseBackpropInput(args: {
     let dyd = dy;
     if (sh > 1 || sw > 1) {
       const cols = ops.reshape(dy, [n, g.outHeight, 1, g.outWidth, 1, c * m]);
-      const padded = ops.run('PadV2', { x: cols }, {
-        paddings: [[0, 0], [0, 0], [0, sh - 1], [0, 0], [0, sw - 1], [0, 0]],
-        constantValue: 0,
-      });
+      const padded = ops.run(
+        'PadV2',
+        { x: cols },
+        {
+          paddings: [
+            [0, 0],
+            [0, 0],
+            [0, sh - 1],
+            [0, 0],
+            [0, sw - 1],
+            [0, 0],
+          ],
+          constantValue: 0,
+        },
+      );
       dyd = ops.reshape(padded, [n, g.outHeight * sh, g.outWidth * sw, c * m]);
     }
     const flipped = ops.run('Reverse', { x: filter }, { dims: [0, 1] });
     const ph = transposedPads(g.inHeight, g.outHeight, kh, sh, g.padTop);
     const pw = transposedPads(g.inWidth, g.outWidth, kw, sw, g.padLeft);
-    let dx = ops.run('DepthwiseConv2dNative', { x: dyd, filter: ops.reshape(flipped, [kh, kw, c * m, 1]) }, {
-      strides: 1,
-      dilations: 1,
-      pad: [[0, 0], [ph.before, ph.after], [pw.before, pw.after], [0, 0]],
-    });
+    let dx = ops.run(
+      'DepthwiseConv2dNative',
+      { x: dyd, filter: ops.reshape(flipped, [kh, kw, c * m, 1]) },
+      {
+        strides: 1,
+        dilations: 1,
+        pad: [
+          [0, 0],
+          [ph.before, ph.after],
+          [pw.before, pw.after],
+          [0, 0],
+        ],
+      },
+    );
     if (dx.shape[1] !== g.inHeight || dx.shape[2] !== g.inWidth) {
-      dx = ops.run('Slice', { x: dx }, {
-        begin: [0, ph.crop, pw.crop, 0],
-        size: [n, g.inHeight, g.inWidth, c * m],
-      });
+      dx = ops.run(
+        'Slice',
+        { x: dx },
+        {
+          begin: [0, ph.crop, pw.crop, 0],
+          size: [n, g.inHeight, g.inWidth, c * m],
+        },
+      );
     }
     if (m > 1) {
       const grouped = ops.reshape(dx, [n, g.inHeight, g.inWidth, c, m]);

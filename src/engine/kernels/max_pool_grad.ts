@@ -35,7 +35,14 @@ export function maxPoolGrad(args: {
     attrs.pad,
     attrs.dimRoundingMode,
   );
-  const { batchSize: n, inHeight: h, inWidth: w, inChannels: c, outHeight: oh, outWidth: ow } = info;
+  const {
+    batchSize: n,
+    inHeight: h,
+    inWidth: w,
+    inChannels: c,
+    outHeight: oh,
+    outWidth: ow,
+  } = info;
   if (dy.shape.join() !== [n, oh, ow, c].join()) {
     throw new Error(`MaxPoolGrad: dy must have shape [${[n, oh, ow, c]}], got [${dy.shape}]`);
   }

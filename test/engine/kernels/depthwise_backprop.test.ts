@@ -2,7 +2,8 @@ import { initBackend } from '../../../src/engine/backend';
 import { tf } from '../../../src/engine/tf';
 import { relativeL2, runOn, seededValues } from '../../helpers/compare';
 
-type Pad = 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]];
+type Pad =
+  'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]];
 
 interface Case {
   batch: number;
@@ -15,7 +16,12 @@ interface Case {
   pad: Pad;
 }
 
-const EXPLICIT: Pad = [[0, 0], [1, 2], [2, 0], [0, 0]];
+const EXPLICIT: Pad = [
+  [0, 0],
+  [1, 2],
+  [2, 0],
+  [0, 0],
+];
 
 /** Every combination of multiplier, stride, kernel and padding, with odd and even sizes. */
 function cases(): Case[] {
@@ -43,14 +49,38 @@ function gradients(c: Case, fused = false): () => tf.Tensor[] {
   return () => {
     const xShape = [c.batch, c.height, c.width, c.channels];
     const fShape = [c.kernel, c.kernel, c.channels, c.multiplier];
-    const x = tf.tensor4d(seededValues(xShape.reduce((a, b) => a * b), 11), xShape as never);
-    const f = tf.tensor4d(seededValues(fShape.reduce((a, b) => a * b), 23), fShape as never);
+    const x = tf.tensor4d(
+      seededValues(
+        xShape.reduce((a, b) => a * b),
+        11,
+      ),
+      xShape as never,
+    );
+    const f = tf.tensor4d(
+      seededValues(
+        fShape.reduce((a, b) => a * b),
+        23,
+      ),
+      fShape as never,
+    );
     const forward = (xi: tf.Tensor4D, fi: tf.Tensor4D): tf.Tensor4D =>
       fused
-        ? tf.fused.depthwiseConv2d({ x: xi, filter: fi, strides: c.stride, pad: c.pad as 'same', activation: 'relu' })
+        ? tf.fused.depthwiseConv2d({
+            x: xi,
+            filter: fi,
+            strides: c.stride,
+            pad: c.pad as 'same',
+            activation: 'relu',
+          })
         : tf.depthwiseConv2d(xi, fi, c.stride, c.pad);
     const yShape = tf.tidy(() => forward(x, f).shape);
-    const r = tf.tensor(seededValues(yShape.reduce((a, b) => a * b), 37), yShape);
+    const r = tf.tensor(
+      seededValues(
+        yShape.reduce((a, b) => a * b),
+        37,
+      ),
+      yShape,
+    );
     const grad = tf.grads((xi: tf.Tensor, fi: tf.Tensor) =>
       tf.sum(tf.mul(forward(xi as tf.Tensor4D, fi as tf.Tensor4D), r)),
     );
@@ -85,16 +115,35 @@ describe('depthwise conv backprop kernels on wasm', () => {
   });
 
   it('matches cpu through fused depthwise conv with relu', async () => {
-    const c: Case = { batch: 2, height: 6, width: 5, channels: 4, multiplier: 2, kernel: 3, stride: 2, pad: 'same' };
+    const c: Case = {
+      batch: 2,
+      height: 6,
+      width: 5,
+      channels: 4,
+      multiplier: 2,
+      kernel: 3,
+      stride: 2,
+      pad: 'same',
+    };
     const wasm = await runOn('wasm', gradients(c, true));
     const cpu = await runOn('cpu', gradients(c, true));
-    for (let i = 0; i < 2; i++) expect(relativeL2(wasm[i].values, cpu[i].values)).toBeLessThanOrEqual(1e-5);
+    for (let i = 0; i < 2; i++)
+      expect(relativeL2(wasm[i].values, cpu[i].values)).toBeLessThanOrEqual(1e-5);
   });
 
   it('frees every wasm intermediate (tensors and heap data ids)', async () => {
     await tf.setBackend('wasm');
     const backend = tf.backend() as unknown as { numDataIds(): number };
-    const c: Case = { batch: 2, height: 7, width: 6, channels: 3, multiplier: 2, kernel: 3, stride: 2, pad: 'same' };
+    const c: Case = {
+      batch: 2,
+      height: 7,
+      width: 6,
+      channels: 3,
+      multiplier: 2,
+      kernel: 3,
+      stride: 2,
+      pad: 'same',
+    };
     tf.dispose(tf.tidy(gradients(c))); // warm-up
     const tensors = tf.memory().numTensors;
     const dataIds = backend.numDataIds();
@@ -110,15 +159,33 @@ describe('depthwise conv backprop kernels on wasm', () => {
     const f = tf.zeros([3, 3, 2, 1]);
     const attrs = { strides: 1, pad: 'same', dilations: 2 };
     expect(() =>
-      tf.engine().runKernel('DepthwiseConv2dNativeBackpropFilter', { x, dy }, { ...attrs, filterShape: [3, 3, 2, 1] }),
+      tf
+        .engine()
+        .runKernel(
+          'DepthwiseConv2dNativeBackpropFilter',
+          { x, dy },
+          { ...attrs, filterShape: [3, 3, 2, 1] },
+        ),
     ).toThrow(/DepthwiseConv2dNativeBackpropFilter: dilations must be 1/);
     expect(() =>
-      tf.engine().runKernel('DepthwiseConv2dNativeBackpropInput', { dy, filter: f }, { ...attrs, inputShape: [1, 5, 5, 2] }),
+      tf
+        .engine()
+        .runKernel(
+          'DepthwiseConv2dNativeBackpropInput',
+          { dy, filter: f },
+          { ...attrs, inputShape: [1, 5, 5, 2] },
+        ),
     ).toThrow(/DepthwiseConv2dNativeBackpropInput: dilations must be 1/);
     expect(() =>
-      tf.engine().runKernel('DepthwiseConv2dNativeBackpropFilter', { x, dy: tf.zeros([1, 4, 4, 2]) }, {
-        strides: 1, pad: 'same', filterShape: [3, 3, 2, 1],
-      }),
+      tf.engine().runKernel(
+        'DepthwiseConv2dNativeBackpropFilter',
+        { x, dy: tf.zeros([1, 4, 4, 2]) },
+        {
+          strides: 1,
+          pad: 'same',
+          filterShape: [3, 3, 2, 1],
+        },
+      ),
     ).toThrow(/DepthwiseConv2dNativeBackpropFilter: dy must have shape \[1,5,5,2\]/);
     tf.disposeVariables();
     tf.dispose([x, dy, f]);
