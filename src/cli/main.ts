@@ -10,6 +10,7 @@ import { finetuneCommand } from './commands/finetune';
 import { recipeCommand } from './commands/recipe';
 import { dataCommand } from './commands/data';
 import { demoCommand } from './commands/demo';
+import { embedCommand, verifyCommand } from './commands/embed_verify';
 import { exportCommand } from './commands/export';
 import { reportCommand } from './commands/report';
 import { evalCommands } from './commands/eval';
@@ -33,6 +34,8 @@ export function buildProgram(): Command {
   program.addCommand(recipeCommand());
   program.addCommand(dataCommand());
   program.addCommand(demoCommand());
+  program.addCommand(embedCommand());
+  program.addCommand(verifyCommand());
   program.addCommand(exportCommand());
   program.addCommand(reportCommand());
   evalCommands().forEach((command) => program.addCommand(command));

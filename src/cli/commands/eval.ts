@@ -51,7 +51,7 @@ function fractionArg(value: string): number {
   return n;
 }
 
-interface ModelFlags {
+export interface ModelFlags {
   model: string;
   backbone: string;
   seed: number;
@@ -60,7 +60,7 @@ interface ModelFlags {
 }
 
 /** The embedder `--model` names: `pixels`, `random`, or a checkpoint path. */
-async function openEmbedder(flags: ModelFlags): Promise<Embedder> {
+export async function openEmbedder(flags: ModelFlags): Promise<Embedder> {
   if (flags.model === 'pixels') return new PixelsEmbedder({ crop: flags.crop });
   if (flags.model === 'random') {
     if (!isBackboneName(flags.backbone)) {
