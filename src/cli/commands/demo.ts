@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { runDemo } from '../../demo/demo';
 import { initBackend } from '../../engine/backend';
-import { barReporter, lineReporter, silentReporter } from '../../train/monitor';
+import { trainingReporter } from '../training_run';
 import { info, printJson, table } from '../output';
 
 export function demoCommand(): Command {
@@ -22,12 +22,7 @@ export function demoCommand(): Command {
         threads: globals.threads,
         announce: !opts.json,
       });
-      const reporter = (stage: string) =>
-        opts.json
-          ? silentReporter
-          : process.stderr.isTTY
-            ? barReporter(stage)
-            : lineReporter(undefined, 25, stage);
+      const reporter = (stage: string) => trainingReporter(Boolean(opts.json), 25, stage);
       const result = await runDemo({
         out: opts.out,
         seed: opts.seed,

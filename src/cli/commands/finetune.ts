@@ -15,9 +15,14 @@ import { EvalInputError } from '../../eval/errors';
 import { finetune, type FinetuneResult } from '../../finetune';
 import { loadFinetuneRecipe, RecipeError, SYNTH_DATA, type FinetuneRecipe } from '../../recipes';
 import { PretrainSetupError } from '../../train/errors';
-import { barReporter, lineReporter, silentReporter } from '../../train/monitor';
 import { UsageError } from '../errors';
-import { formatNumber, info, printJson, table } from '../output';
+import {
+  assertNotInterrupted,
+  throttledProgress,
+  trainingReporter,
+  withCtrlC,
+} from '../training_run';
+import { formatNumber, printJson, table } from '../output';
 import { collectSets } from './pretrain';
 
 /** `1-5`, `6,7,8` or `1-3,9` → sorted fold numbers in 1..10. */
@@ -139,39 +144,23 @@ export function finetuneCommand(): Command {
         sets.push(`data.lfwTrainFolds=${JSON.stringify(opts.lfwTrainFolds)}`);
       if (opts.out !== undefined) sets.push(`output.dir=${opts.out}`);
       const json = Boolean(opts.json);
-      const controller = new AbortController();
-      const onSigint = () => {
-        if (controller.signal.aborted) process.exit(130);
-        controller.abort();
-        info(
-          '\nfaceclr: stopping after the current step and saving a checkpoint (Ctrl-C again to quit now)',
-        );
-      };
       let result: FinetuneResult;
       try {
         const recipe = absoluteFinetunePaths(loadFinetuneRecipe(file, sets));
         await initBackend(globals.backend, { threads: globals.threads, announce: !json });
-        const reporter = json
-          ? silentReporter
-          : process.stderr.isTTY
-            ? barReporter('finetune')
-            : lineReporter(undefined, recipe.train.logEvery, 'finetune');
-        let lastShown = 0;
-        const progress = (what: string) => (done: number, total: number) => {
-          if (json || (done !== total && Date.now() - lastShown <= 2000)) return;
-          lastShown = Date.now();
-          info(`${what}: ${done}/${total}`);
-        };
-        process.on('SIGINT', onSigint);
-        result = await finetune(recipe, {
-          resume: Boolean(opts.resume),
-          maxSteps: opts.maxSteps,
-          signal: controller.signal,
-          reporter,
-          evaluate: opts.eval !== false,
-          onDataProgress: progress('decoding images into the cache'),
-          onEvalProgress: (stage, done, total) => progress(`LFW evaluation, ${stage}`)(done, total),
-        });
+        const progress = throttledProgress(json);
+        result = await withCtrlC((signal) =>
+          finetune(recipe, {
+            resume: Boolean(opts.resume),
+            maxSteps: opts.maxSteps,
+            signal,
+            reporter: trainingReporter(json, recipe.train.logEvery, 'finetune'),
+            evaluate: opts.eval !== false,
+            onDataProgress: progress('decoding images into the cache'),
+            onEvalProgress: (stage, done, total) =>
+              progress(`LFW evaluation, ${stage}`)(done, total),
+          }),
+        );
       } catch (e) {
         if (
           e instanceof RecipeError ||
@@ -182,15 +171,9 @@ export function finetuneCommand(): Command {
           throw new UsageError(e.message);
         }
         throw e;
-      } finally {
-        process.off('SIGINT', onSigint);
       }
       if (json) printJson(result);
       else process.stdout.write(`${summary(result)}\n`);
-      if (result.status === 'interrupted') {
-        throw new Error(
-          `interrupted at step ${result.step}; checkpoint saved, continue with --resume`,
-        );
-      }
+      assertNotInterrupted(result);
     });
 }

@@ -12,10 +12,15 @@ import { DataError } from '../../data/errors';
 import { initBackend } from '../../engine/backend';
 import { loadRecipe, RecipeError, SYNTH_DATA, type PretrainRecipe } from '../../recipes';
 import { PretrainSetupError } from '../../train/errors';
-import { barReporter, lineReporter, silentReporter } from '../../train/monitor';
 import { pretrain, type PretrainResult } from '../../train/trainer';
 import { UsageError } from '../errors';
-import { formatNumber, info, printJson, table } from '../output';
+import {
+  assertNotInterrupted,
+  throttledProgress,
+  trainingReporter,
+  withCtrlC,
+} from '../training_run';
+import { formatNumber, printJson, table } from '../output';
 
 /** Repeatable `--set` collector. */
 export function collectSets(value: string, previous: string[]): string[] {
@@ -102,53 +107,28 @@ export function pretrainCommand(): Command {
       if (opts.data !== undefined) sets.push(`data.path=${opts.data}`);
       if (opts.out !== undefined) sets.push(`output.dir=${opts.out}`);
       const json = Boolean(opts.json);
-      const controller = new AbortController();
-      const onSigint = () => {
-        if (controller.signal.aborted) process.exit(130);
-        controller.abort();
-        info(
-          '\nfaceclr: stopping after the current step and saving a checkpoint (Ctrl-C again to quit now)',
-        );
-      };
       let result: PretrainResult;
       try {
         const recipe = absolutePaths(loadRecipe(file, sets));
         await initBackend(globals.backend, { threads: globals.threads, announce: !json });
-        const reporter = json
-          ? silentReporter
-          : process.stderr.isTTY
-            ? barReporter()
-            : lineReporter(undefined, recipe.train.logEvery);
-        let lastShown = 0;
-        process.on('SIGINT', onSigint);
-        result = await pretrain(recipe, {
-          resume: Boolean(opts.resume),
-          maxSteps: opts.maxSteps,
-          signal: controller.signal,
-          reporter,
-          onDataProgress: json
-            ? undefined
-            : (done, total) => {
-                if (done === total || Date.now() - lastShown > 2000) {
-                  lastShown = Date.now();
-                  info(`decoding images into the cache: ${done}/${total}`);
-                }
-              },
-        });
+        const progress = throttledProgress(json);
+        result = await withCtrlC((signal) =>
+          pretrain(recipe, {
+            resume: Boolean(opts.resume),
+            maxSteps: opts.maxSteps,
+            signal,
+            reporter: trainingReporter(json, recipe.train.logEvery, 'pretrain'),
+            onDataProgress: progress('decoding images into the cache'),
+          }),
+        );
       } catch (e) {
         if (e instanceof RecipeError || e instanceof PretrainSetupError || e instanceof DataError) {
           throw new UsageError(e.message);
         }
         throw e;
-      } finally {
-        process.off('SIGINT', onSigint);
       }
       if (json) printJson(result);
       else process.stdout.write(`${summary(result)}\n`);
-      if (result.status === 'interrupted') {
-        throw new Error(
-          `interrupted at step ${result.step}; checkpoint saved, continue with --resume`,
-        );
-      }
+      assertNotInterrupted(result);
     });
 }
