@@ -3,7 +3,7 @@ import * as path from 'path';
 import { Command } from 'commander';
 import { runDataBench } from '../../bench/data_bench';
 import { runEngineBench } from '../../bench/engine_bench';
-import { asUsage, intArg } from './data';
+import { asUsage, intArg } from '../args';
 import { UsageError } from '../errors';
 import { info, printJson, table } from '../output';
 

@@ -5,7 +5,6 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { Presets, SingleBar } from 'cli-progress';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { AUGMENT_PRESETS, AUGMENT_PRESET_NAMES, type AugmentPresetName } from '../../augment';
 import { MultiViewTransform, renderPreviewGrid } from '../../augment';
@@ -14,61 +13,9 @@ import { initBackend } from '../../engine/backend';
 import { tf } from '../../engine/tf';
 import { Rng } from '../../util/random';
 import { UsageError } from '../errors';
+import { asUsage, intArg } from '../args';
 import { info, printJson, table } from '../output';
-
-/** A commander parser for integers `>= min`. */
-export function intArg(min: number): (value: string) => number {
-  return (value) => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < min)
-      throw new InvalidArgumentError(`must be an integer >= ${min}, got '${value}'`);
-    return n;
-  };
-}
-
-/** Runs `work`, turning the data layer's errors (bad paths, undecodable data) into usage errors. */
-export async function asUsage<T>(work: () => Promise<T> | T): Promise<T> {
-  try {
-    return await work();
-  } catch (e) {
-    if (e instanceof data.DataError) throw new UsageError(e.message);
-    throw e;
-  }
-}
-
-/** `done/total` progress: a bar with images/s and ETA on a TTY, a line per 10% otherwise. */
-export function progress(label: string, total: number, quiet = false) {
-  const started = Date.now();
-  const rate = (done: number) => done / Math.max((Date.now() - started) / 1000, 1e-3);
-  if (quiet) return { update: (_done: number) => undefined, stop: () => undefined };
-  if (process.stderr.isTTY) {
-    const bar = new SingleBar(
-      {
-        format: `${label} {bar} {value}/{total} | {rate} img/s | ETA {eta_formatted}`,
-        stream: process.stderr,
-        hideCursor: true,
-        etaBuffer: 100,
-      },
-      Presets.shades_classic,
-    );
-    bar.start(total, 0, { rate: '0' });
-    return {
-      update: (done: number) => bar.update(done, { rate: rate(done).toFixed(0) }),
-      stop: () => bar.stop(),
-    };
-  }
-  let reported = 0;
-  return {
-    update: (done: number) => {
-      const tenth = Math.floor((10 * done) / total);
-      if (tenth <= reported && done < total) return;
-      reported = Math.max(tenth, 1);
-      const eta = (total - done) / Math.max(rate(done), 1e-9);
-      info(`${label}: ${done}/${total}, ${rate(done).toFixed(0)} img/s, ETA ${eta.toFixed(0)} s`);
-    },
-    stop: () => undefined,
-  };
-}
+import { progress } from '../progress';
 
 function requireExisting(command: string, what: string, target: string): string {
   const full = path.resolve(target);

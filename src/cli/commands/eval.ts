@@ -9,21 +9,20 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Command, InvalidArgumentError } from 'commander';
-import { DataError } from '../../data/errors';
 import { flatFolderSource } from '../../data/folder_sources';
 import { readLfwPairs } from '../../data/lfw_pairs';
 import { initBackend } from '../../engine/backend';
 import { checkpointEmbedder } from '../../eval/checkpoint_embedder';
 import { embedSource } from '../../eval/embed_source';
 import { randomEmbedder, type Embedder } from '../../eval/embedder';
-import { EvalInputError } from '../../eval/errors';
 import { evaluateLfw, type LfwEvalResult } from '../../eval/lfw';
 import { PixelsEmbedder } from '../../eval/pixels_embedder';
 import { evaluateProbe, type ProbeEvalResult } from '../../eval/probe';
 import { BACKBONE_NAMES, isBackboneName } from '../../models/registry';
 import { UsageError } from '../errors';
 import { formatNumber, info, printJson, table } from '../output';
-import { intArg, progress } from './data';
+import { asUsage, intArg } from '../args';
+import { progress } from '../progress';
 
 /**
  * `6-10`, `1,3,5` or `7` → sorted 1-based fold numbers in 1..`max`.
@@ -72,16 +71,6 @@ export async function openEmbedder(flags: ModelFlags): Promise<Embedder> {
     return randomEmbedder({ backbone, seed, inputSize, crop });
   }
   return checkpointEmbedder(flags.model, { inputSize: flags.inputSize, crop: flags.crop });
-}
-
-/** Runs `work`, reporting inputs the user can fix as usage errors (exit 2). */
-async function asUsage<T>(work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (e) {
-    if (e instanceof DataError || e instanceof EvalInputError) throw new UsageError(e.message);
-    throw e;
-  }
 }
 
 /** A progress reporter per stage (decode, embed), silent with `--json`. */
