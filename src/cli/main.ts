@@ -11,6 +11,7 @@ import { recipeCommand } from './commands/recipe';
 import { dataCommand } from './commands/data';
 import { demoCommand } from './commands/demo';
 import { embedCommand, verifyCommand } from './commands/embed_verify';
+import { probeCommand } from './commands/probe';
 import { exportCommand } from './commands/export';
 import { reportCommand } from './commands/report';
 import { evalCommands } from './commands/eval';
@@ -39,6 +40,7 @@ export function buildProgram(): Command {
   program.addCommand(exportCommand());
   program.addCommand(reportCommand());
   evalCommands().forEach((command) => program.addCommand(command));
+  program.addCommand(probeCommand());
   program.addHelpText(
     'after',
     '\nExamples:\n  faceclr bench engine --json\n  FACECLR_BACKEND=wasm faceclr bench engine --compare cpu',

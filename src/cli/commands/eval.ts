@@ -17,10 +17,9 @@ import { embedSource } from '../../eval/embed_source';
 import { randomEmbedder, type Embedder } from '../../eval/embedder';
 import { evaluateLfw, type LfwEvalResult } from '../../eval/lfw';
 import { PixelsEmbedder } from '../../eval/pixels_embedder';
-import { evaluateProbe, type ProbeEvalResult } from '../../eval/probe';
 import { BACKBONE_NAMES, isBackboneName } from '../../models/registry';
 import { UsageError } from '../errors';
-import { formatNumber, info, printJson, table } from '../output';
+import { formatNumber, printJson, table } from '../output';
 import { asUsage, intArg } from '../args';
 import { progress } from '../progress';
 
@@ -43,7 +42,7 @@ export function parseFolds(value: string, max: number): number[] {
   return [...folds].sort((x, y) => x - y);
 }
 
-function fractionArg(value: string): number {
+export function fractionArg(value: string): number {
   const n = Number(value);
   if (!(n > 0 && n <= 1))
     throw new InvalidArgumentError(`must be a number in (0, 1], got '${value}'`);
@@ -74,7 +73,7 @@ export async function openEmbedder(flags: ModelFlags): Promise<Embedder> {
 }
 
 /** A progress reporter per stage (decode, embed), silent with `--json`. */
-function stageProgress(quiet: boolean) {
+export function stageProgress(quiet: boolean) {
   let current: { stage: string; bar: ReturnType<typeof progress> } | undefined;
   return {
     update(stage: string, done: number, total: number) {
@@ -90,7 +89,7 @@ function stageProgress(quiet: boolean) {
   };
 }
 
-function withModelOptions(command: Command): Command {
+export function withModelOptions(command: Command): Command {
   return command
     .requiredOption(
       '--model <model>',
@@ -126,7 +125,7 @@ function withModelOptions(command: Command): Command {
     .option('--json', 'print machine-readable results only');
 }
 
-function requireDir(flag: string, dir: string): string {
+export function requireDir(flag: string, dir: string): string {
   const full = path.resolve(dir);
   if (!fs.existsSync(full) || !fs.statSync(full).isDirectory()) {
     throw new UsageError(`${flag} '${full}' does not exist or is not a folder`);
@@ -164,25 +163,6 @@ function lfwTable(r: LfwEvalResult): string {
     [
       'time',
       `${formatNumber(r.seconds)} s (decode ${formatNumber(r.decodeSeconds)} s, embed ${formatNumber(r.embedSeconds)} s at ${r.imagesPerSecond.toFixed(0)} img/s)`,
-    ],
-  ]);
-}
-
-function probeTable(r: ProbeEvalResult): string {
-  const pct = (v: number) => `${(100 * v).toFixed(2)}%`;
-  return table([
-    ['model', r.model],
-    [
-      'data',
-      `${r.identities} people, ${r.images} images (${r.trainImages} train / ${r.testImages} test)`,
-    ],
-    ['kNN top-1 (k 20)', pct(r.knnTop1)],
-    ['linear probe top-1', `${pct(r.linearTop1)} (train ${pct(r.linearTrainTop1)})`],
-    ['identification rank-1', pct(r.rank1)],
-    ['identification rank-5', pct(r.rank5)],
-    [
-      'time',
-      `${formatNumber(r.seconds)} s (embed ${formatNumber(r.embedSeconds)} s at ${r.imagesPerSecond.toFixed(0)} img/s)`,
     ],
   ]);
 }
@@ -315,62 +295,12 @@ function embedCommand(): Command {
     });
 }
 
-/** `faceclr eval` (`lfw`, `embed`) and `faceclr probe`. */
+/** `faceclr eval` (`lfw`, `embed`); `faceclr probe` is in probe.ts. */
 export function evalCommands(): Command[] {
   const evalCommand = new Command('eval').description(
     'evaluate a model: LFW verification (lfw), embedding speed (embed); see also `faceclr probe`',
   );
   evalCommand.addCommand(lfwCommand());
   evalCommand.addCommand(embedCommand());
-  const probe = withModelOptions(new Command('probe'))
-    .description(
-      'kNN (k 20), linear probe and 1:N identification on identity folders, a seeded per-person split',
-    )
-    .option('--min-images <n>', 'keep people with at least this many images', intArg(2), 10)
-    .option(
-      '--train-fraction <f>',
-      "fraction of each person's images used for training",
-      fractionArg,
-      0.5,
-    )
-    .addHelpText(
-      'after',
-      '\nExamples:\n  faceclr probe --model pixels --data ../shared/data/lfw/images --min-images 10 --json',
-    )
-    .action(async (opts, cmd: Command) => {
-      const globals = cmd.optsWithGlobals();
-      const json = Boolean(opts.json);
-      const root = requireDir('--data', opts.data);
-      if (opts.trainFraction >= 1)
-        throw new UsageError(`--train-fraction must be < 1, got '${opts.trainFraction}'`);
-      await initBackend(globals.backend, { threads: globals.threads, announce: !json });
-      const embedder = await asUsage(() => openEmbedder(opts));
-      const bar = stageProgress(json);
-      let result: ProbeEvalResult;
-      try {
-        result = await asUsage(() =>
-          evaluateProbe({
-            embedder,
-            root,
-            minImages: opts.minImages,
-            trainFraction: opts.trainFraction,
-            seed: opts.seed,
-            flip: opts.flip,
-            batchSize: opts.batch,
-            cacheDir: opts.cacheDir,
-            onProgress: (stage, done, total) => {
-              bar.update(stage, done, total);
-              if (stage === 'probe' && done === 0 && !json)
-                info('fitting the kNN, linear and identification probes');
-            },
-          }),
-        );
-      } finally {
-        bar.stop();
-        embedder.dispose();
-      }
-      if (json) printJson(result);
-      else process.stdout.write(`${probeTable(result)}\n`);
-    });
-  return [evalCommand, probe];
+  return [evalCommand];
 }
