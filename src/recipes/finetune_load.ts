@@ -5,11 +5,17 @@
  * dispatches on the `task` field, so `recipe check` validates both kinds.
  */
 import { AugmentConfigError, resolveAugmentConfig, type AugmentPresetName } from '../augment';
-import { RecipeError, describeValue, formatIssues } from './errors';
+import { RecipeError, describeValue } from './errors';
 import { FINETUNE_TASK, FinetuneRecipeSchema, type FinetuneRecipe } from './finetune_schema';
-import { loadRecipe, readRecipeFile, type LoadRecipeOptions } from './load';
+import {
+  backboneProblems,
+  loadRecipe,
+  parseRecipeSchema,
+  readRecipeFile,
+  type LoadRecipeOptions,
+} from './load';
 import { expectsString, mergeRecipes, parseSet, setPath, setValue } from './overrides';
-import { defaultRegistries, hasEntry } from './registries';
+import { defaultRegistries } from './registries';
 import type { PretrainRecipe } from './schema';
 
 type Json = Record<string, unknown>;
@@ -42,16 +48,8 @@ export function resolveFinetuneRecipe(
   const fail = (problems: string[]): never => {
     throw new RecipeError(`${where}: ${problems.join('; ')}`, problems);
   };
-  const parsed = FinetuneRecipeSchema.safeParse(raw);
-  if (!parsed.success) fail(formatIssues(parsed.error.issues, raw));
-  const recipe = parsed.data as FinetuneRecipe;
-  delete recipe.extends;
-  const problems: string[] = [];
-  if (!hasEntry(registries.backbones, recipe.backbone.name)) {
-    problems.push(
-      `backbone.name must be one of ${Object.keys(registries.backbones).join(' | ')}, got ${describeValue(recipe.backbone.name)}`,
-    );
-  }
+  const recipe = parseRecipeSchema(FinetuneRecipeSchema, raw, where) as FinetuneRecipe;
+  const problems = backboneProblems(registries, recipe.backbone.name);
   try {
     const config = resolveAugmentConfig(
       recipe.augment.preset as AugmentPresetName,

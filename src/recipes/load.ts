@@ -94,6 +94,33 @@ export function applySets(raw: Json, sets: readonly string[], registries: Regist
 }
 
 /**
+ * Parses a merged raw recipe with its schema and drops `extends`.
+ * @throws RecipeError listing every schema problem as `<path> <expectation>, got <value>`.
+ */
+export function parseRecipeSchema<T extends { extends?: unknown }>(
+  schema: z.ZodType<T>,
+  raw: Json,
+  where: string,
+): T {
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    const problems = formatIssues(parsed.error.issues, raw);
+    throw new RecipeError(`${where}: ${problems.join('; ')}`, problems);
+  }
+  const recipe = parsed.data;
+  delete recipe.extends;
+  return recipe;
+}
+
+/** The problem with `backbone.name`, if it is not in the registry. */
+export function backboneProblems(registries: Registries, name: string): string[] {
+  if (hasEntry(registries.backbones, name)) return [];
+  return [
+    `backbone.name must be one of ${Object.keys(registries.backbones).join(' | ')}, got ${describeValue(name)}`,
+  ];
+}
+
+/**
  * Validates a merged raw recipe and resolves its registry-dependent parts.
  * @param where names the recipe in messages (a file, or `'recipe'`).
  * @throws RecipeError listing every problem as `<path> <expectation>, got <value>`.
@@ -107,16 +134,8 @@ export function resolveRecipe(
   const fail = (problems: string[]): never => {
     throw new RecipeError(`${where}: ${problems.join('; ')}`, problems);
   };
-  const parsed = PretrainRecipeSchema.safeParse(raw);
-  if (!parsed.success) fail(formatIssues(parsed.error.issues, raw));
-  const recipe = parsed.data as PretrainRecipe;
-  delete recipe.extends;
-  const problems: string[] = [];
-  if (!hasEntry(registries.backbones, recipe.backbone.name)) {
-    problems.push(
-      `backbone.name must be one of ${Object.keys(registries.backbones).join(' | ')}, got ${describeValue(recipe.backbone.name)}`,
-    );
-  }
+  const recipe = parseRecipeSchema(PretrainRecipeSchema, raw, where) as PretrainRecipe;
+  const problems = backboneProblems(registries, recipe.backbone.name);
   const { name, ...frameworkOptions } = recipe.framework;
   if (!hasEntry(registries.frameworks, name)) {
     problems.push(
