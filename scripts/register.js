@@ -4,7 +4,6 @@
  * Each .ts file is transpiled to CommonJS by the TypeScript compiler (types are stripped, not
  * checked).
  */
-/* global require */
 const fs = require('fs');
 const ts = require('typescript');
 

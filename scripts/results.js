@@ -166,7 +166,7 @@ function makeCli(opts, log) {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const wallSeconds = Number(process.hrtime.bigint() - started) / 1e9;
-    let json = null;
+    let json;
     try {
       json = JSON.parse(child.stdout);
     } catch {
@@ -232,8 +232,8 @@ function main() {
   const tuning = [];
   const notes = [];
 
-  // Machine, backend and threads: the pretrain/eval/probe/finetune --json outputs do not carry
-  // them, `eval embed --json` does (one image, raw pixels: a second).
+  // Machine, backend and threads up front, from `eval embed --json` on one image (a second); each
+  // row's details then take them from its own command's --json.
   const probeDir = fs.readdirSync(path.resolve(ROOT, lfwImages)).sort()[0];
   const env = run(['eval', 'embed', '--model', 'pixels', '--data', path.join(lfwImages, probeDir)]);
   const machine = {
@@ -259,7 +259,8 @@ function main() {
     halves[0].test = [6, 7];
     halves[1].test = [1, 2];
   }
-  const details = (extra) => ({ backend: machine.backend, threads: machine.threads, ...extra });
+  // the backend and threads the row's own command reported (--json carries them), else the machine's
+  const details = (json, extra) => ({ backend: json?.backend ?? machine.backend, threads: json?.threads ?? machine.threads, ...extra });
 
   const write = () => {
     fs.writeFileSync(path.join(outDir, 'results.json'), `${JSON.stringify(rows, null, 2)}\n`);
@@ -317,6 +318,7 @@ function main() {
     const m = mean(perFold);
     const std = Math.sqrt(mean(perFold.map((a) => (a - m) ** 2)));
     return {
+      json: results[0].json,
       lfwAccuracy: acc,
       lfwStd: std,
       wallSeconds: results.reduce((a, r) => a + r.wallSeconds, 0),
@@ -364,7 +366,7 @@ function main() {
         linearProbeTop1: p ? p.json.linearTop1 : null, knnTop1: p ? p.json.knnTop1 : null,
         wallSeconds: e.wallSeconds + (p ? p.wallSeconds : 0), imagesPerSecond: e.json.imagesPerSecond,
         command: [e.command, p?.command].filter(Boolean).join(' && '),
-        details: details({ lfwFolds: e.json.foldIds, probePeople: p ? p.json.identities : null, imagesPerSecondIs: 'LFW embedding' }),
+        details: details(e.json, { lfwFolds: e.json.foldIds, probePeople: p ? p.json.identities : null, imagesPerSecondIs: 'LFW embedding' }),
       });
     } else failures.push({ what: 'raw pixels baseline', command: (p ?? e).command });
     write();
@@ -379,7 +381,7 @@ function main() {
         linearProbeTop1: p.json.linearTop1, knnTop1: p.json.knnTop1,
         wallSeconds: e.wallSeconds + p.wallSeconds, imagesPerSecond: e.json.imagesPerSecond,
         command: `${e.command} && ${p.command}`,
-        details: details({ lfwFolds: e.json.foldIds, probePeople: p.json.identities, imagesPerSecondIs: 'LFW embedding' }),
+        details: details(e.json, { lfwFolds: e.json.foldIds, probePeople: p.json.identities, imagesPerSecondIs: 'LFW embedding' }),
       });
     } else failures.push({ what: 'random-init baseline', command: (p ?? e).command });
     write();
@@ -391,7 +393,7 @@ function main() {
         method: 'ArcFace from scratch', stage: 'baseline',
         lfwAccuracy: f.lfwAccuracy, lfwStd: f.lfwStd, linearProbeTop1: null, knnTop1: null,
         wallSeconds: f.wallSeconds, imagesPerSecond: f.imagesPerSecond, command: f.command,
-        details: details({ steps: ftSteps, halves: f.halves, imagesPerSecondIs: 'fine-tuning (mean of the halves)' }),
+        details: details(f.json, { steps: ftSteps, halves: f.halves, imagesPerSecondIs: 'fine-tuning (mean of the halves)' }),
       });
     }
     write();
@@ -454,7 +456,7 @@ function main() {
         linearProbeTop1: p.json.linearTop1, knnTop1: p.json.knnTop1,
         wallSeconds: pre.wallSeconds, imagesPerSecond: pre.json.imagesPerSecond,
         command: [pre.command, e.command, p.command].join(' && '),
-        details: details({
+        details: details(pre.json, {
           steps: pre.json.step, stepSource, hyperParameters: hpNote, lastLoss: pre.json.lastLoss,
           embeddingStd: pre.json.embeddingStd, trainSeconds: pre.json.elapsedSeconds,
           evalWallSeconds: e.wallSeconds + p.wallSeconds, lfwFolds: e.json.foldIds,
@@ -470,7 +472,7 @@ function main() {
         method: LABEL[method], stage: 'finetuned',
         lfwAccuracy: f.lfwAccuracy, lfwStd: f.lfwStd, linearProbeTop1: null, knnTop1: null,
         wallSeconds: f.wallSeconds, imagesPerSecond: f.imagesPerSecond, command: f.command,
-        details: details({ steps: ftSteps, from: dir, halves: f.halves, pretrainWallSeconds: pre.wallSeconds,
+        details: details(f.json, { steps: ftSteps, from: dir, halves: f.halves, pretrainWallSeconds: pre.wallSeconds,
           wallSecondsIs: 'both fine-tuning commands (each half includes its held-out evaluation)' }),
       });
     }

@@ -2,8 +2,23 @@
  * Console output conventions: human text on stderr/stdout, `--json` prints machine-readable
  * results only (one JSON document on stdout), progress only on a TTY (plain lines otherwise).
  */
+import type { BackendInfo } from '../engine/backend';
+
 export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+/** The engine fields every `--json` result leads with: which backend ran it, with how many threads. */
+export function engineFields(engine: BackendInfo): {
+  backend: BackendInfo['backend'];
+  threads: number;
+  gpu?: boolean;
+} {
+  return {
+    backend: engine.backend,
+    threads: engine.threads,
+    ...(engine.gpu === undefined ? {} : { gpu: engine.gpu }),
+  };
 }
 
 export function info(message: string): void {

@@ -3,6 +3,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { main } from '../../src/cli/main';
+import { tf } from '../../src/engine/tf';
 import { latestCheckpoint } from '../../src/train/checkpoint';
 
 let dir: string;
@@ -55,7 +56,14 @@ test('pretrain runs a recipe, writes recipe.json, and prints a JSON summary; bad
   expect(first.stderr).toBe('');
   expect(first.code).toBe(0);
   const summary = JSON.parse(first.stdout);
-  expect(summary).toMatchObject({ status: 'stopped', step: 2, totalSteps: 3, outputDir: outDir });
+  expect(summary).toMatchObject({
+    backend: tf.getBackend(),
+    threads: expect.any(Number),
+    status: 'stopped',
+    step: 2,
+    totalSteps: 3,
+    outputDir: outDir,
+  });
   const saved = JSON.parse(fs.readFileSync(path.join(outDir, 'recipe.json'), 'utf8'));
   expect(saved.output.dir).toBe(outDir);
   expect(saved.data.cacheDir).toBe(path.join(dir, 'cache'));

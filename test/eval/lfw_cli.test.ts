@@ -205,6 +205,7 @@ describe('faceclr eval lfw / faceclr probe', () => {
       expect(json).toHaveProperty(key);
     }
     expect(Object.keys(json.tarAtFar)).toEqual(['1e-2', '1e-3']);
+    expect(json).toMatchObject({ backend: tf.getBackend(), threads: expect.any(Number) });
   });
 
   it('prints a table and progress otherwise; View 1 files resolve inside --data', async () => {
@@ -271,7 +272,12 @@ describe('faceclr eval lfw / faceclr probe', () => {
       '--json',
     );
     expect(r.code).toBe(EXIT.ok);
-    expect(JSON.parse(r.stdout)).toMatchObject({ identities: PEOPLE, images: 32 });
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      backend: tf.getBackend(),
+      threads: expect.any(Number),
+      identities: PEOPLE,
+      images: 32,
+    });
   });
 
   it.each([

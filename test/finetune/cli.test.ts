@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { main } from '../../src/cli/main';
+import { tf } from '../../src/engine/tf';
 import { parseFolds } from '../../src/cli/commands/finetune';
 import { checkRecipes, loadFinetuneRecipe } from '../../src/recipes';
 
@@ -79,6 +80,8 @@ test('finetune runs a recipe and prints a JSON summary; bad input exits 2', asyn
   expect(first.stderr).toBe('');
   expect(first.code).toBe(0);
   expect(JSON.parse(first.stdout)).toMatchObject({
+    backend: tf.getBackend(),
+    threads: expect.any(Number),
     status: 'stopped',
     step: 2,
     totalSteps: 3,

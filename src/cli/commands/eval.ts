@@ -19,7 +19,7 @@ import { evaluateLfw, type LfwEvalResult } from '../../eval/lfw';
 import { PixelsEmbedder } from '../../eval/pixels_embedder';
 import { BACKBONE_NAMES, isBackboneName } from '../../models/registry';
 import { UsageError } from '../errors';
-import { formatNumber, printJson, table } from '../output';
+import { engineFields, formatNumber, printJson, table } from '../output';
 import { asUsage, intArg } from '../args';
 import { progress } from '../progress';
 
@@ -197,7 +197,10 @@ function lfwCommand(): Command {
       }
       const folds =
         opts.folds === undefined ? undefined : parseFolds(opts.folds, pairs.folds.length);
-      await initBackend(globals.backend, { threads: globals.threads, announce: !json });
+      const engine = await initBackend(globals.backend, {
+        threads: globals.threads,
+        announce: !json,
+      });
       const embedder = await asUsage(() => openEmbedder(opts));
       const bar = stageProgress(json);
       let result: LfwEvalResult;
@@ -219,7 +222,7 @@ function lfwCommand(): Command {
         bar.stop();
         embedder.dispose();
       }
-      if (json) printJson(result);
+      if (json) printJson({ ...engineFields(engine), ...result });
       else process.stdout.write(`${lfwTable(result)}\n`);
     });
 }

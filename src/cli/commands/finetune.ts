@@ -10,7 +10,7 @@
 import * as path from 'path';
 import { Command } from 'commander';
 import { DataError } from '../../data/errors';
-import { initBackend } from '../../engine/backend';
+import { initBackend, type BackendInfo } from '../../engine/backend';
 import { EvalInputError } from '../../eval/errors';
 import { finetune, type FinetuneResult } from '../../finetune';
 import { loadFinetuneRecipe, RecipeError, SYNTH_DATA, type FinetuneRecipe } from '../../recipes';
@@ -22,7 +22,7 @@ import {
   trainingReporter,
   withCtrlC,
 } from '../training_run';
-import { formatNumber, printJson, table } from '../output';
+import { engineFields, formatNumber, printJson, table } from '../output';
 import { collectSets } from './pretrain';
 
 /** `1-5`, `6,7,8` or `1-3,9` → sorted fold numbers in 1..10. */
@@ -145,9 +145,10 @@ export function finetuneCommand(): Command {
       if (opts.out !== undefined) sets.push(`output.dir=${opts.out}`);
       const json = Boolean(opts.json);
       let result: FinetuneResult;
+      let engine: BackendInfo;
       try {
         const recipe = absoluteFinetunePaths(loadFinetuneRecipe(file, sets));
-        await initBackend(globals.backend, { threads: globals.threads, announce: !json });
+        engine = await initBackend(globals.backend, { threads: globals.threads, announce: !json });
         const progress = throttledProgress(json);
         result = await withCtrlC((signal) =>
           finetune(recipe, {
@@ -172,7 +173,7 @@ export function finetuneCommand(): Command {
         }
         throw e;
       }
-      if (json) printJson(result);
+      if (json) printJson({ ...engineFields(engine), ...result });
       else process.stdout.write(`${summary(result)}\n`);
       assertNotInterrupted(result);
     });

@@ -9,7 +9,7 @@
 import * as path from 'path';
 import { Command } from 'commander';
 import { DataError } from '../../data/errors';
-import { initBackend } from '../../engine/backend';
+import { initBackend, type BackendInfo } from '../../engine/backend';
 import { loadRecipe, RecipeError, SYNTH_DATA, type PretrainRecipe } from '../../recipes';
 import { PretrainSetupError } from '../../train/errors';
 import { pretrain, type PretrainResult } from '../../train/trainer';
@@ -20,7 +20,7 @@ import {
   trainingReporter,
   withCtrlC,
 } from '../training_run';
-import { formatNumber, printJson, table } from '../output';
+import { engineFields, formatNumber, printJson, table } from '../output';
 
 /** Repeatable `--set` collector. */
 export function collectSets(value: string, previous: string[]): string[] {
@@ -108,9 +108,10 @@ export function pretrainCommand(): Command {
       if (opts.out !== undefined) sets.push(`output.dir=${opts.out}`);
       const json = Boolean(opts.json);
       let result: PretrainResult;
+      let engine: BackendInfo;
       try {
         const recipe = absolutePaths(loadRecipe(file, sets));
-        await initBackend(globals.backend, { threads: globals.threads, announce: !json });
+        engine = await initBackend(globals.backend, { threads: globals.threads, announce: !json });
         const progress = throttledProgress(json);
         result = await withCtrlC((signal) =>
           pretrain(recipe, {
@@ -127,7 +128,7 @@ export function pretrainCommand(): Command {
         }
         throw e;
       }
-      if (json) printJson(result);
+      if (json) printJson({ ...engineFields(engine), ...result });
       else process.stdout.write(`${summary(result)}\n`);
       assertNotInterrupted(result);
     });

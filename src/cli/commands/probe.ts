@@ -8,7 +8,7 @@ import { initBackend } from '../../engine/backend';
 import { evaluateProbe, type ProbeEvalResult } from '../../eval/probe';
 import { asUsage, intArg } from '../args';
 import { UsageError } from '../errors';
-import { formatNumber, info, printJson, table } from '../output';
+import { engineFields, formatNumber, info, printJson, table } from '../output';
 import { fractionArg, openEmbedder, requireDir, stageProgress, withModelOptions } from './eval';
 
 function probeTable(r: ProbeEvalResult): string {
@@ -52,7 +52,10 @@ export function probeCommand(): Command {
       const root = requireDir('--data', opts.data);
       if (opts.trainFraction >= 1)
         throw new UsageError(`--train-fraction must be < 1, got '${opts.trainFraction}'`);
-      await initBackend(globals.backend, { threads: globals.threads, announce: !json });
+      const engine = await initBackend(globals.backend, {
+        threads: globals.threads,
+        announce: !json,
+      });
       const embedder = await asUsage(() => openEmbedder(opts));
       const bar = stageProgress(json);
       let result: ProbeEvalResult;
@@ -78,7 +81,7 @@ export function probeCommand(): Command {
         bar.stop();
         embedder.dispose();
       }
-      if (json) printJson(result);
+      if (json) printJson({ ...engineFields(engine), ...result });
       else process.stdout.write(`${probeTable(result)}\n`);
     });
 }
