@@ -14,8 +14,20 @@ const os = require('os');
 const path = require('path');
 
 const ROOT = path.resolve(__dirname, '..');
+// Each method: its CPU recipe (recipes/pretrain/<recipe>-cpu.json), the --set overrides that make
+// the variant, and its label in the table. The five frameworks run by default; the loss variants
+// on request (--methods simclr-dcl,...).
+const METHODS = {
+  simclr: { recipe: 'simclr', sets: [], label: 'SimCLR' },
+  moco: { recipe: 'moco', sets: [], label: 'MoCo v2' },
+  byol: { recipe: 'byol', sets: [], label: 'BYOL' },
+  simsiam: { recipe: 'simsiam', sets: [], label: 'SimSiam' },
+  swav: { recipe: 'swav', sets: [], label: 'SwAV' },
+  'simclr-dcl': { recipe: 'simclr', sets: ['framework.loss=dcl'], label: 'SimCLR (DCL loss)' },
+  'simclr-dclw': { recipe: 'simclr', sets: ['framework.loss=dclw'], label: 'SimCLR (DCLW loss)' },
+};
 const ALL_METHODS = ['simclr', 'moco', 'byol', 'simsiam', 'swav'];
-const LABEL = { simclr: 'SimCLR', moco: 'MoCo v2', byol: 'BYOL', simsiam: 'SimSiam', swav: 'SwAV' };
+const KNOWN_METHODS = Object.keys(METHODS);
 const BASELINES = ['pixels', 'random', 'arcface-scratch'];
 // --tune: View 1 candidates per method (each a list of --set overrides on the CPU recipe).
 const CANDIDATES = {
@@ -25,6 +37,8 @@ const CANDIDATES = {
   simsiam: [['optimizer.lr=0.0125'], ['optimizer.lr=0.025'], ['optimizer.lr=0.05']],
   swav: [['framework.temperature=0.1'], ['framework.temperature=0.2'], ['framework.prototypes=256']],
 };
+CANDIDATES['simclr-dcl'] = CANDIDATES.simclr;
+CANDIDATES['simclr-dclw'] = CANDIDATES.simclr;
 
 const HELP = `Usage: node scripts/results.js [options]
 
@@ -35,7 +49,8 @@ Options:
   --budget <min>            pretraining wall-clock minutes per method (default 60); the steps
                             are derived from a measured step time (a short calibration run)
   --finetune-budget <min>   minutes per fine-tuning run (each of the two halves; default = --budget)
-  --methods <list>          comma list of ${ALL_METHODS.join(',')} (default all)
+  --methods <list>          comma list of ${KNOWN_METHODS.join(',')}
+                            (default ${ALL_METHODS.join(',')})
   --baselines <list>        comma list of ${BASELINES.join(',')}, or 'none' (default all)
   --steps <n>               pretraining steps (skips the calibration; overrides --budget)
   --finetune-steps <n>      fine-tuning steps per half (skips the calibration)
@@ -43,6 +58,8 @@ Options:
                             (pairsDevTrain.txt threshold, pairsDevTest.txt accuracy)
   --tune-budget <min>       minutes per tuning candidate (default --budget / 4)
   --out <dir>               where results.json / results.md go (default docs/)
+  --append                  keep the rows already in <out>/results.json (another invocation's,
+                            e.g. a variant run later) and add this run's
   --runs <dir>              run folders (default runs/results-<date>)
   --data <dir>              the shared data folder (default ../shared/data)
   --cli <dev|bin>           node scripts/dev.js (the sources; default) or node bin/faceclr.js
@@ -75,6 +92,7 @@ function parseArgs(argv) {
     backend: undefined,
     threads: undefined,
     quick: false,
+    append: false,
     pixelProbe: true,
   };
   const num = (flag, v) => {
@@ -98,8 +116,8 @@ function parseArgs(argv) {
       case '--finetune-budget': o.finetuneBudget = num(flag, value()); break;
       case '--methods': {
         o.methods = value().split(',').map((s) => s.trim()).filter(Boolean);
-        const bad = o.methods.filter((m) => !ALL_METHODS.includes(m));
-        if (bad.length) throw new Error(`--methods: unknown ${bad.join(', ')} (known: ${ALL_METHODS.join(', ')})`);
+        const bad = o.methods.filter((m) => !KNOWN_METHODS.includes(m));
+        if (bad.length) throw new Error(`--methods: unknown ${bad.join(', ')} (known: ${KNOWN_METHODS.join(', ')})`);
         break;
       }
       case '--baselines': {
@@ -120,6 +138,7 @@ function parseArgs(argv) {
       case '--backend': o.backend = value(); break;
       case '--threads': o.threads = int(flag, value()); break;
       case '--quick': o.quick = true; break;
+      case '--append': o.append = true; break;
       case '--no-pixel-probe': o.pixelProbe = false; break;
       case '-h': case '--help': process.stdout.write(HELP); process.exit(0); break;
       default: throw new Error(`unknown option '${flag}' (see --help)`);
@@ -197,6 +216,8 @@ function readRecipe(file) {
   return merge(base, own);
 }
 
+const invocationLine = () => `node scripts/results.js ${process.argv.slice(2).map(quote).join(' ')}`;
+
 // ---- main ------------------------------------------------------------------------------------
 
 function main() {
@@ -221,16 +242,28 @@ function main() {
     fs.writeSync(logStream, `${line}\n`);
   };
   const run = makeCli(opts, log);
+  log(`# ${invocationLine()}`);
   const started = new Date();
   let finished = null;
   const lfw = rel(path.join(opts.data, 'lfw'));
   const lfwImages = rel(path.join(opts.data, 'lfw', 'images'));
   const utk = rel(path.join(opts.data, 'utkface', 'images'));
   const runs = rel(opts.runs);
-  const rows = [];
+  // --append: the rows, tuning and invocations of earlier runs into the same <out> stay
+  const readEarlier = (file, fallback) =>
+    opts.append && fs.existsSync(path.join(outDir, file)) ? JSON.parse(fs.readFileSync(path.join(outDir, file), 'utf8')) : fallback;
+  const rows = readEarlier('results.json', []);
+  const tuning = readEarlier('results-tuning.json', []);
+  const earlierInvocations = readEarlier('results-meta.json', { invocations: [] }).invocations;
   const failures = [];
-  const tuning = [];
   const notes = [];
+  /** Adds a row; with --append it replaces an earlier invocation's row of the same method and stage. */
+  const addRow = (row) => {
+    const old = rows.findIndex((r) => r.method === row.method && r.stage === row.stage);
+    if (old >= 0) rows.splice(old, 1, row);
+    else rows.push(row);
+  };
+  const invocation = invocationLine();
 
   // Machine, backend and threads up front, from `eval embed --json` on one image (a second); each
   // row's details then take them from its own command's --json.
@@ -262,8 +295,14 @@ function main() {
   // the backend and threads the row's own command reported (--json carries them), else the machine's
   const details = (json, extra) => ({ backend: json?.backend ?? machine.backend, threads: json?.threads ?? machine.threads, ...extra });
 
+  const invocations = () => [
+    ...earlierInvocations,
+    { command: invocation, started: started.toISOString(), finished: finished?.toISOString() ?? null,
+      seconds: finished ? Math.round((finished - started) / 1000) : null, machine, machineCommand: env.command, notes, failures },
+  ];
   const write = () => {
     fs.writeFileSync(path.join(outDir, 'results.json'), `${JSON.stringify(rows, null, 2)}\n`);
+    fs.writeFileSync(path.join(outDir, 'results-meta.json'), `${JSON.stringify({ invocations: invocations() }, null, 2)}\n`);
     if (tuning.length) fs.writeFileSync(path.join(outDir, 'results-tuning.json'), `${JSON.stringify(tuning, null, 2)}\n`);
     fs.writeFileSync(path.join(outDir, 'results.md'), markdown());
   };
@@ -352,7 +391,7 @@ function main() {
       notes.push('The fine-tuning calibration failed: no fine-tuning rows.');
     }
   }
-  if (ftSteps !== undefined) notes.push(`Fine-tuning steps per half: ${ftSteps} (${ftSource}).`);
+  if (ftSteps !== undefined && needFinetune) notes.push(`Fine-tuning steps per half: ${ftSteps} (${ftSource}).`);
 
   // ---- baselines ----
   if (opts.baselines.includes('pixels')) {
@@ -360,7 +399,7 @@ function main() {
     const p = e.ok && opts.pixelProbe ? probe('pixels') : null;
     if (!opts.pixelProbe) notes.push('Raw pixels: the probe was not run (--no-pixel-probe); its probe fields are empty, not zero.');
     if (e.ok && (p?.ok || !opts.pixelProbe)) {
-      rows.push({
+      addRow({
         method: 'raw pixels', stage: 'baseline',
         lfwAccuracy: e.json.accuracy, lfwStd: e.json.std,
         linearProbeTop1: p ? p.json.linearTop1 : null, knnTop1: p ? p.json.knnTop1 : null,
@@ -375,7 +414,7 @@ function main() {
     const e = frozenEval('random', ['--backbone', 'resnet18-narrow', '--seed', '0', '--input-size', '64']);
     const p = e.ok ? probe('random', ['--backbone', 'resnet18-narrow', '--seed', '0', '--input-size', '64']) : null;
     if (e.ok && p?.ok) {
-      rows.push({
+      addRow({
         method: 'random-init resnet18-narrow', stage: 'baseline',
         lfwAccuracy: e.json.accuracy, lfwStd: e.json.std,
         linearProbeTop1: p.json.linearTop1, knnTop1: p.json.knnTop1,
@@ -389,7 +428,7 @@ function main() {
   if (opts.baselines.includes('arcface-scratch') && ftSteps !== undefined) {
     const f = finetuneBoth('arcface-scratch', 'recipes/finetune/arcface-cpu.json', null, ftSteps);
     if (f) {
-      rows.push({
+      addRow({
         method: 'ArcFace from scratch', stage: 'baseline',
         lfwAccuracy: f.lfwAccuracy, lfwStd: f.lfwStd, linearProbeTop1: null, knnTop1: null,
         wallSeconds: f.wallSeconds, imagesPerSecond: f.imagesPerSecond, command: f.command,
@@ -401,20 +440,21 @@ function main() {
 
   // ---- methods ----
   for (const method of opts.methods) {
-    const recipe = `recipes/pretrain/${method}-cpu.json`;
+    const recipe = `recipes/pretrain/${METHODS[method].recipe}-cpu.json`;
+    const variant = METHODS[method].sets; // the --set overrides that make this variant
     const batch = readRecipe(recipe).train.batch;
     let chosen = [];
     let hpNote = `recipe defaults (${recipe}); not tuned on View 1 in this run`;
     if (opts.tune) {
       let tuneSteps = opts.quick ? opts.steps : undefined;
       if (tuneSteps === undefined) {
-        const c = calibrate('pretrain', recipe, [], batch, opts.tuneBudget, path.join(runs, `calibrate-tune-${method}`));
+        const c = calibrate('pretrain', recipe, variant.flatMap((s) => ['--set', s]), batch, opts.tuneBudget, path.join(runs, `calibrate-tune-${method}`));
         tuneSteps = c?.steps;
       }
       let best = null;
       for (const [i, cand] of (tuneSteps ? CANDIDATES[method] : []).entries()) {
         const dir = path.join(runs, `tune-${method}-${i}`);
-        const sets = cand.flatMap((s) => ['--set', s]);
+        const sets = [...variant, ...cand].flatMap((s) => ['--set', s]);
         const t = run(['pretrain', recipe, '--data', utk, '--out', dir, '--set', `train.steps=${tuneSteps}`, ...warmups(recipe, tuneSteps), ...sets]);
         const v = t.ok ? run(['eval', 'lfw', '--model', dir, '--data', lfw, '--pairs', 'pairsDevTest.txt', '--train-pairs', 'pairsDevTrain.txt', ...flip]) : null;
         const entry = { method, overrides: cand, steps: tuneSteps, view1Accuracy: v?.ok ? v.json.accuracy : null, commands: [t.command, v?.command].filter(Boolean) };
@@ -426,7 +466,9 @@ function main() {
         hpNote = `${best.overrides.join(' ')}: best View 1 accuracy (${(100 * best.view1Accuracy).toFixed(2)}%, pairsDevTest.txt with the threshold from pairsDevTrain.txt) of ${CANDIDATES[method].length} candidates at ${tuneSteps} steps`;
       } else hpNote = `recipe defaults (${recipe}); View 1 tuning failed`;
     }
-    notes.push(`${LABEL[method]} hyper-parameters: ${hpNote}.`);
+    chosen = [...variant, ...chosen];
+    if (variant.length) hpNote = `${variant.join(' ')} on ${hpNote}`;
+    notes.push(`${METHODS[method].label} hyper-parameters: ${hpNote}.`);
 
     let steps = opts.steps;
     let stepSource = `--steps ${steps}`;
@@ -450,8 +492,8 @@ function main() {
     const e = frozenEval(dir);
     const p = e.ok ? probe(dir) : null;
     if (e.ok && p?.ok) {
-      rows.push({
-        method: LABEL[method], stage: 'pretrained',
+      addRow({
+        method: METHODS[method].label, stage: 'pretrained',
         lfwAccuracy: e.json.accuracy, lfwStd: e.json.std,
         linearProbeTop1: p.json.linearTop1, knnTop1: p.json.knnTop1,
         wallSeconds: pre.wallSeconds, imagesPerSecond: pre.json.imagesPerSecond,
@@ -468,8 +510,8 @@ function main() {
     if (ftSteps === undefined) continue;
     const f = finetuneBoth(`${method}-arcface`, 'recipes/finetune/arcface-cpu-pretrained.json', dir, ftSteps);
     if (f) {
-      rows.push({
-        method: LABEL[method], stage: 'finetuned',
+      addRow({
+        method: METHODS[method].label, stage: 'finetuned',
         lfwAccuracy: f.lfwAccuracy, lfwStd: f.lfwStd, linearProbeTop1: null, knnTop1: null,
         wallSeconds: f.wallSeconds, imagesPerSecond: f.imagesPerSecond, command: f.command,
         details: details(f.json, { steps: ftSteps, from: dir, halves: f.halves, pretrainWallSeconds: pre.wallSeconds,
@@ -487,11 +529,15 @@ function main() {
     const lines = [];
     lines.push(opts.quick ? '# faceclr results — QUICK SMOKE RUN (not results)' : '# faceclr results');
     lines.push('');
-    lines.push(`Generated by \`node scripts/results.js ${process.argv.slice(2).map(quote).join(' ')}\` on ${started.toISOString().slice(0, 10)} ` +
-      `(started ${started.toISOString()}${finishedAt()}). Every number below was printed by the command in its row; a row that was not run is absent. Protocol: [results-protocol.md](results-protocol.md).`);
+    const all = invocations();
+    lines.push('Every number below was printed by the command in its row; a row that was not run is absent. Protocol: [results-protocol.md](results-protocol.md). Generated by:');
     lines.push('');
-    lines.push(`Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGb} GB, ${machine.platform}, Node ${machine.node}, load average at start ${machine.loadAverageAtStart}. ` +
-      `Backend **${machine.backend ?? 'unknown'}**, **${machine.threads ?? '?'} threads** (from \`${env.command}\`).`);
+    for (const inv of all) {
+      const m = inv.machine;
+      lines.push(`- \`${inv.command}\`, started ${inv.started}, ${inv.seconds === null ? 'still running' : `${inv.seconds} s in total`}. ` +
+        `Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGb} GB, ${m.platform}, Node ${m.node}, load average at start ${m.loadAverageAtStart}; ` +
+        `backend **${m.backend ?? 'unknown'}**, **${m.threads ?? '?'} threads** (from \`${inv.machineCommand}\`).`);
+    }
     lines.push('');
     lines.push('| method | stage | LFW acc % | ± std | linear probe top-1 % | kNN top-1 % | wall s | images/s |');
     lines.push('|---|---|---|---|---|---|---|---|');
@@ -505,7 +551,7 @@ function main() {
     lines.push(`- Probes: LFW people with ≥ ${minImages} images, a seeded 50/50 split per person; kNN k = 20. Not run on fine-tuned models (their training people overlap the probe people).`);
     lines.push(`- Fine-tuned rows and ArcFace from scratch: ArcFace on the people of folds 1-5 verified on folds ${halves[0].test.join(',')}, then folds 6-10 verified on ${halves[1].test.join(',')}; accuracy = mean of the two halves, std over the per-fold accuracies of both. Pretrained models use recipes/finetune/arcface-cpu-pretrained.json (head warm-up, backbone lr × 0.1), scratch uses recipes/finetune/arcface-cpu.json, same steps.`);
     lines.push('- wall s: the training command(s) as timed by the runner (pretrained: the pretrain command; fine-tuned/scratch: both halves including their held-out verification; raw pixels/random: the evaluation commands). images/s: training throughput reported by the CLI (baselines without training: LFW embedding throughput).');
-    for (const n of notes) lines.push(`- ${n}`);
+    for (const n of all.flatMap((inv) => inv.notes)) lines.push(`- ${n}`);
     if (tuning.length) {
       lines.push('');
       lines.push('## View 1 tuning (pairsDevTrain.txt → threshold, pairsDevTest.txt → accuracy)');
@@ -514,11 +560,12 @@ function main() {
       lines.push('|---|---|---|---|');
       for (const t of tuning) lines.push(`| ${t.method} | \`${t.overrides.join(' ')}\` | ${t.steps} | ${pct(t.view1Accuracy)} |`);
     }
-    if (failures.length) {
+    const allFailures = all.flatMap((inv) => inv.failures);
+    if (allFailures.length) {
       lines.push('');
       lines.push('## Not in the table (a command failed)');
       lines.push('');
-      for (const f of failures) lines.push(`- ${f.what}${f.command ? `: \`${f.command}\`` : ''}${f.exit !== undefined ? ` (exit ${f.exit})` : ''}`);
+      for (const f of allFailures) lines.push(`- ${f.what}${f.command ? `: \`${f.command}\`` : ''}${f.exit !== undefined ? ` (exit ${f.exit})` : ''}`);
     }
     lines.push('');
     lines.push('## Commands');
@@ -529,9 +576,6 @@ function main() {
     }
     lines.push('');
     return lines.join('\n');
-  }
-  function finishedAt() {
-    return finished ? `, ${((finished - started) / 1000).toFixed(0)} s in total` : ', still running';
   }
 }
 
