@@ -8,33 +8,12 @@ import * as os from 'os';
 import * as path from 'path';
 import * as zlib from 'zlib';
 import sharp from 'sharp';
-import { main } from '../../src/cli/main';
 
 export const REPO = path.join(__dirname, '../..');
 
-export interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
+export type { CliResult } from '../helpers/cli';
 /** `faceclr --backend wasm --threads 1 ...args`, in-process, stdout/stderr captured. */
-export async function runCli(...args: string[]): Promise<CliResult> {
-  let [stdout, stderr] = ['', ''];
-  const out = jest
-    .spyOn(process.stdout, 'write')
-    .mockImplementation((c) => ((stdout += String(c)), true));
-  const err = jest
-    .spyOn(process.stderr, 'write')
-    .mockImplementation((c) => ((stderr += String(c)), true));
-  try {
-    const code = await main(['node', 'faceclr', '--backend', 'wasm', '--threads', '1', ...args]);
-    return { code, stdout, stderr };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
-}
+export { runWasmOneThread as runCli } from '../helpers/cli';
 
 export function tempDir(prefix: string): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), `faceclr-bad-${prefix}-`));

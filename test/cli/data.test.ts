@@ -3,7 +3,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import sharp from 'sharp';
-import { main } from '../../src/cli/main';
+import { runWasm } from '../helpers/cli';
 import { EXIT } from '../../src/cli/errors';
 import { listFiles, makeTempDir, removeTempDir, writeBrokenFiles } from '../data/fixtures';
 
@@ -12,23 +12,7 @@ let synthDir: string;
 let synthJson: Record<string, unknown>;
 
 /** Runs `faceclr --backend wasm <args>`; returns the exit code and what was printed. */
-async function run(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const capture = (into: string[]) => (chunk: string | Uint8Array) => {
-    into.push(String(chunk));
-    return true;
-  };
-  const stdout = jest.spyOn(process.stdout, 'write').mockImplementation(capture(out));
-  const stderr = jest.spyOn(process.stderr, 'write').mockImplementation(capture(err));
-  try {
-    const code = await main(['node', 'faceclr', '--backend', 'wasm', ...args]);
-    return { code, stdout: out.join(''), stderr: err.join('') };
-  } finally {
-    stdout.mockRestore();
-    stderr.mockRestore();
-  }
-}
+const run = runWasm;
 
 beforeAll(async () => {
   tmp = makeTempDir('cli-data');

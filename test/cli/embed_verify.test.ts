@@ -2,25 +2,9 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { generateSynthFaces } from '../../src/data';
-import { main } from '../../src/cli/main';
+import { runWasm } from '../helpers/cli';
 
-async function run(...args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const o = jest
-    .spyOn(process.stdout, 'write')
-    .mockImplementation((s: string | Uint8Array) => (out.push(String(s)), true));
-  const e = jest
-    .spyOn(process.stderr, 'write')
-    .mockImplementation((s: string | Uint8Array) => (err.push(String(s)), true));
-  try {
-    const code = await main(['node', 'faceclr', '--backend', 'wasm', ...args]);
-    return { code, stdout: out.join(''), stderr: err.join('') };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
+const run = runWasm;
 
 describe('faceclr embed / verify', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'faceclr-embed-'));

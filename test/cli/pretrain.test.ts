@@ -2,7 +2,7 @@ import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { main } from '../../src/cli/main';
+import { runWasmOneThread } from '../helpers/cli';
 import { tf } from '../../src/engine/tf';
 import { latestCheckpoint } from '../../src/train/checkpoint';
 
@@ -32,23 +32,7 @@ beforeAll(() => {
 });
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-async function run(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const out = jest
-    .spyOn(process.stdout, 'write')
-    .mockImplementation((c) => ((stdout += String(c)), true));
-  const err = jest
-    .spyOn(process.stderr, 'write')
-    .mockImplementation((c) => ((stderr += String(c)), true));
-  try {
-    const code = await main(['node', 'faceclr', '--backend', 'wasm', '--threads', '1', ...args]);
-    return { code, stdout, stderr };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
-}
+const run = runWasmOneThread;
 
 test('pretrain runs a recipe, writes recipe.json, and prints a JSON summary; bad input exits 2', async () => {
   const outDir = path.join(dir, 'run');

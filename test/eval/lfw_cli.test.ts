@@ -4,7 +4,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { EXIT } from '../../src/cli/errors';
-import { main } from '../../src/cli/main';
+import { runWasm } from '../helpers/cli';
 import { initBackend } from '../../src/engine/backend';
 import { tf } from '../../src/engine/tf';
 import { randomEmbedder } from '../../src/eval/embedder';
@@ -19,22 +19,7 @@ let tmp: string;
 let lfw: string;
 let cacheDir: string;
 
-async function run(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const [out, err]: string[][] = [[], []];
-  const capture = (into: string[]) => (chunk: string | Uint8Array) => {
-    into.push(String(chunk));
-    return true;
-  };
-  const stdout = jest.spyOn(process.stdout, 'write').mockImplementation(capture(out));
-  const stderr = jest.spyOn(process.stderr, 'write').mockImplementation(capture(err));
-  try {
-    const code = await main(['node', 'faceclr', '--backend', 'wasm', ...args]);
-    return { code, stdout: out.join(''), stderr: err.join('') };
-  } finally {
-    stdout.mockRestore();
-    stderr.mockRestore();
-  }
-}
+const run = runWasm;
 
 beforeAll(async () => {
   await initBackend('wasm');

@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { main } from '../../src/cli/main';
+import { runWasmOneThread } from '../helpers/cli';
 import { tf } from '../../src/engine/tf';
 import { parseFolds } from '../../src/cli/commands/finetune';
 import { checkRecipes, loadFinetuneRecipe } from '../../src/recipes';
@@ -33,22 +33,7 @@ beforeAll(() => {
 });
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-async function run(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let [stdout, stderr] = ['', ''];
-  const out = jest
-    .spyOn(process.stdout, 'write')
-    .mockImplementation((c) => ((stdout += String(c)), true));
-  const err = jest
-    .spyOn(process.stderr, 'write')
-    .mockImplementation((c) => ((stderr += String(c)), true));
-  try {
-    const code = await main(['node', 'faceclr', '--backend', 'wasm', '--threads', '1', ...args]);
-    return { code, stdout, stderr };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
-}
+const run = runWasmOneThread;
 
 test('the fine-tuning recipes resolve, with LFW folds 1-5 for training', () => {
   const results = checkRecipes(path.join(repo, 'recipes/finetune'));
