@@ -13,11 +13,10 @@
 import { z } from 'zod';
 import { tf } from '../engine/tf';
 import { negativeCosine } from '../losses/negative_cosine';
-import type { Backbone } from '../models/backbone';
-import { MlpHead } from '../models/heads';
-import { Framework, FrameworkContext, MomentumPair, StepContext, variablesByName } from './base';
+import type { FrameworkContext, MomentumPair, StepContext } from './base';
 import { momentumAt, updateMomentum } from './momentum';
 import { headSchema, momentumSchema, parseFrameworkOptions, predictorSchema } from './options';
+import { OnlinePredictorFramework } from './online_predictor';
 import { TargetNetwork } from './target_network';
 import { assertViews, encodeViews } from './views';
 
@@ -41,48 +40,21 @@ const TRAIN = { training: true };
  * @example
  * const fw = new ByolFramework({ momentum: { base: 0.996 } }, { backbone, seed: 0 });
  */
-export class ByolFramework extends Framework {
+export class ByolFramework extends OnlinePredictorFramework {
   readonly name = 'byol';
-  readonly backbone: Backbone;
-  readonly projector: MlpHead;
-  readonly predictor: MlpHead;
   readonly target: TargetNetwork;
   readonly options: ByolOptions;
 
   /** @throws FrameworkOptionsError naming `byol.<path>` and the value for invalid options. */
   constructor(options: ByolOptionsInput, context: FrameworkContext) {
-    super();
-    this.options = parseFrameworkOptions('byol', ByolOptionsSchema, options);
-    const { projector, predictor } = this.options;
-    this.backbone = context.backbone;
-    this.projector = new MlpHead(
-      { inFeatures: this.backbone.embeddingSize, ...projector },
-      context.seed,
-      'projector',
-    );
-    this.predictor = new MlpHead(
-      { inFeatures: projector.outFeatures, outFeatures: projector.outFeatures, ...predictor },
-      context.seed,
-      'predictor',
-    );
+    const parsed = parseFrameworkOptions('byol', ByolOptionsSchema, options);
+    super(parsed, context);
+    this.options = parsed;
     this.target = new TargetNetwork([this.backbone, this.projector]);
   }
 
-  trainableVariables(): Record<string, tf.Variable> {
-    return {
-      ...this.backbone.params.trainable(),
-      ...this.projector.params.trainable(),
-      ...this.predictor.params.trainable(),
-    };
-  }
-
-  allVariables(): Record<string, tf.Variable> {
-    return variablesByName([
-      ...this.backbone.params.variables.values(),
-      ...this.projector.params.variables.values(),
-      ...this.predictor.params.variables.values(),
-      ...Object.values(this.target.variables()),
-    ]);
+  protected override extraVariables(): tf.Variable[] {
+    return Object.values(this.target.variables());
   }
 
   override momentumPairs(): MomentumPair[] {
@@ -118,10 +90,8 @@ export class ByolFramework extends Framework {
     );
   }
 
-  dispose(): void {
+  override dispose(): void {
     this.target.dispose();
-    this.predictor.dispose();
-    this.projector.dispose();
-    this.backbone.dispose();
+    super.dispose();
   }
 }

@@ -15,9 +15,8 @@ import { z } from 'zod';
 import { tf } from '../engine/tf';
 import { batchNormTrain } from '../engine/batch_norm';
 import { negativeCosine } from '../losses/negative_cosine';
-import type { Backbone } from '../models/backbone';
-import { MlpHead } from '../models/heads';
-import { Framework, FrameworkContext, StepContext, variablesByName } from './base';
+import type { FrameworkContext, StepContext } from './base';
+import { OnlinePredictorFramework } from './online_predictor';
 import { headSchema, parseFrameworkOptions, predictorSchema } from './options';
 import { assertViews } from './views';
 
@@ -40,45 +39,15 @@ const TRAIN = { training: true };
  * @example
  * const fw = new SimSiamFramework({}, { backbone, seed: 0 });
  */
-export class SimSiamFramework extends Framework {
+export class SimSiamFramework extends OnlinePredictorFramework {
   readonly name = 'simsiam';
-  readonly backbone: Backbone;
-  readonly projector: MlpHead;
-  readonly predictor: MlpHead;
   readonly options: SimSiamOptions;
 
   /** @throws FrameworkOptionsError naming `simsiam.<path>` and the value for invalid options. */
   constructor(options: SimSiamOptionsInput, context: FrameworkContext) {
-    super();
-    this.options = parseFrameworkOptions('simsiam', SimSiamOptionsSchema, options);
-    const { projector, predictor } = this.options;
-    this.backbone = context.backbone;
-    this.projector = new MlpHead(
-      { inFeatures: this.backbone.embeddingSize, ...projector },
-      context.seed,
-      'projector',
-    );
-    this.predictor = new MlpHead(
-      { inFeatures: projector.outFeatures, outFeatures: projector.outFeatures, ...predictor },
-      context.seed,
-      'predictor',
-    );
-  }
-
-  trainableVariables(): Record<string, tf.Variable> {
-    return {
-      ...this.backbone.params.trainable(),
-      ...this.projector.params.trainable(),
-      ...this.predictor.params.trainable(),
-    };
-  }
-
-  allVariables(): Record<string, tf.Variable> {
-    return variablesByName([
-      ...this.backbone.params.variables.values(),
-      ...this.projector.params.variables.values(),
-      ...this.predictor.params.variables.values(),
-    ]);
+    const parsed = parseFrameworkOptions('simsiam', SimSiamOptionsSchema, options);
+    super(parsed, context);
+    this.options = parsed;
   }
 
   /**
@@ -96,12 +65,6 @@ export class SimSiamFramework extends Framework {
       const loss = tf.add(tf.mul(0.5, negativeCosine(p1, z2)), tf.mul(0.5, negativeCosine(p2, z1)));
       return loss as tf.Scalar;
     });
-  }
-
-  dispose(): void {
-    this.predictor.dispose();
-    this.projector.dispose();
-    this.backbone.dispose();
   }
 }
 
