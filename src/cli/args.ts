@@ -17,6 +17,21 @@ export function intArg(min: number): (value: string) => number {
   };
 }
 
+/** Repeatable `--set key=value` collector. */
+export function collectSets(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+/** A commander parser for integers ≥ 1 whose error names the flag (a usage error, exit 2). */
+export function positiveInt(flag: string): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 1)
+      throw new UsageError(`${flag} must be an integer ≥ 1, got '${value}'`);
+    return n;
+  };
+}
+
 /** Runs `work`, turning data and evaluation input errors into usage errors (exit 2). */
 export async function asUsage<T>(work: () => Promise<T> | T): Promise<T> {
   try {

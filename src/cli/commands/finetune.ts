@@ -18,12 +18,13 @@ import { PretrainSetupError } from '../../train/errors';
 import { UsageError } from '../errors';
 import {
   assertNotInterrupted,
+  runFileRows,
   throttledProgress,
   trainingReporter,
   withCtrlC,
+  withTrainingRunOptions,
 } from '../training_run';
 import { engineFields, formatNumber, printJson, table } from '../output';
-import { collectSets } from './pretrain';
 
 /** `1-5`, `6,7,8` or `1-3,9` → sorted fold numbers in 1..10. */
 export function parseFolds(text: string): number[] {
@@ -39,15 +40,6 @@ export function parseFolds(text: string): number[] {
     for (let f = a; f <= b; f++) folds.add(f);
   }
   return [...folds].sort((x, y) => x - y);
-}
-
-function positiveInt(flag: string) {
-  return (value: string) => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < 1)
-      throw new UsageError(`${flag} must be an integer ≥ 1, got '${value}'`);
-    return n;
-  };
 }
 
 /** Recipe paths made absolute against the working directory (what `recipe.json` records). */
@@ -84,49 +76,33 @@ function summary(result: FinetuneResult): string {
     ]);
     rows.push(['eval', rel(path.join(result.outputDir, 'eval-lfw.json'))]);
   }
-  rows.push(
-    ['checkpoint', rel(result.checkpoint)],
-    ['backbone', rel(result.backboneDir)],
-    ['recipe', `${rel(path.join(result.outputDir, 'recipe.json'))} (${result.recipeHash})`],
-  );
-  if (result.warnings.length > 0) rows.push(['warnings', result.warnings.length]);
+  rows.push(...runFileRows(result));
   return table(rows);
 }
 
 export function finetuneCommand(): Command {
-  return new Command('finetune')
-    .description(
-      'supervised fine-tuning with a margin loss from a recipe (recipes/finetune/*.json)',
-    )
-    .argument('<recipe>', 'fine-tuning recipe JSON file')
-    .option(
-      '--from <dir>',
-      'pretraining run folder, checkpoint or backbone export (default: from scratch)',
-    )
-    .option(
-      '--data <path>',
-      'identity folders, or the LFW folder with --lfw-train-folds (sets data.path)',
-    )
-    .option(
-      '--lfw-train-folds <folds>',
-      'train on the people of these LFW View 2 folds, e.g. 1-5 (sets data.lfwTrainFolds)',
-      parseFolds,
-    )
-    .option('--out <dir>', 'run folder (sets output.dir)')
-    .option(
-      '--max-steps <n>',
-      'stop after this many steps in total (the schedule still spans train.steps)',
-      positiveInt('--max-steps'),
-    )
-    .option(
-      '--set <key=value>',
-      'override a recipe field, e.g. --set margin.scale=32 (repeatable)',
-      collectSets,
-      [],
-    )
-    .option('--resume', 'continue from the latest checkpoint in the run folder')
-    .option('--no-eval', 'skip the held-out LFW evaluation at the end')
-    .option('--json', 'print machine-readable results only')
+  return withTrainingRunOptions(
+    new Command('finetune')
+      .description(
+        'supervised fine-tuning with a margin loss from a recipe (recipes/finetune/*.json)',
+      )
+      .argument('<recipe>', 'fine-tuning recipe JSON file')
+      .option(
+        '--from <dir>',
+        'pretraining run folder, checkpoint or backbone export (default: from scratch)',
+      )
+      .option(
+        '--data <path>',
+        'identity folders, or the LFW folder with --lfw-train-folds (sets data.path)',
+      )
+      .option(
+        '--lfw-train-folds <folds>',
+        'train on the people of these LFW View 2 folds, e.g. 1-5 (sets data.lfwTrainFolds)',
+        parseFolds,
+      )
+      .option('--no-eval', 'skip the held-out LFW evaluation at the end'),
+    'margin.scale=32',
+  )
     .addHelpText(
       'after',
       '\nExamples:\n' +

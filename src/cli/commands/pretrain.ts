@@ -16,16 +16,13 @@ import { pretrain, type PretrainResult } from '../../train/trainer';
 import { UsageError } from '../errors';
 import {
   assertNotInterrupted,
+  runFileRows,
   throttledProgress,
   trainingReporter,
   withCtrlC,
+  withTrainingRunOptions,
 } from '../training_run';
 import { engineFields, formatNumber, printJson, table } from '../output';
-
-/** Repeatable `--set` collector. */
-export function collectSets(value: string, previous: string[]): string[] {
-  return [...previous, value];
-}
 
 /** Recipe paths made absolute against the working directory (what `recipe.json` records). */
 export function absolutePaths(recipe: PretrainRecipe): PretrainRecipe {
@@ -37,17 +34,7 @@ export function absolutePaths(recipe: PretrainRecipe): PretrainRecipe {
   return out;
 }
 
-function positiveInt(flag: string) {
-  return (value: string) => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < 1)
-      throw new UsageError(`${flag} must be an integer ≥ 1, got '${value}'`);
-    return n;
-  };
-}
-
 function summary(result: PretrainResult): string {
-  const rel = (p: string) => path.relative(process.cwd(), p) || '.';
   const rows: (string | number)[][] = [
     ['status', result.status],
     [
@@ -60,39 +47,23 @@ function summary(result: PretrainResult): string {
     ['embedding std', result.embeddingStd ?? '-'],
   ];
   if (result.knnAccuracy !== null) rows.push(['kNN accuracy', result.knnAccuracy]);
-  rows.push(
-    ['checkpoint', rel(result.checkpoint)],
-    ['backbone', rel(result.backboneDir)],
-    ['recipe', `${rel(path.join(result.outputDir, 'recipe.json'))} (${result.recipeHash})`],
-  );
-  if (result.warnings.length > 0) rows.push(['warnings', result.warnings.length]);
+  rows.push(...runFileRows(result));
   return table(rows);
 }
 
 export function pretrainCommand(): Command {
-  return new Command('pretrain')
-    .description(
-      'self-supervised pretraining of a backbone from a recipe (recipes/pretrain/*.json)',
-    )
-    .argument('<recipe>', 'recipe JSON file')
-    .option(
-      '--data <path>',
-      "training images (sets data.path; default: the recipe's, else synthetic faces)",
-    )
-    .option('--out <dir>', 'run folder (sets output.dir)')
-    .option(
-      '--max-steps <n>',
-      'stop after this many steps in total (the schedule still spans train.steps)',
-      positiveInt('--max-steps'),
-    )
-    .option(
-      '--set <key=value>',
-      'override a recipe field, e.g. --set train.batch=32 (repeatable)',
-      collectSets,
-      [],
-    )
-    .option('--resume', 'continue from the latest checkpoint in the run folder')
-    .option('--json', 'print machine-readable results only')
+  return withTrainingRunOptions(
+    new Command('pretrain')
+      .description(
+        'self-supervised pretraining of a backbone from a recipe (recipes/pretrain/*.json)',
+      )
+      .argument('<recipe>', 'recipe JSON file')
+      .option(
+        '--data <path>',
+        "training images (sets data.path; default: the recipe's, else synthetic faces)",
+      ),
+    'train.batch=32',
+  )
     .addHelpText(
       'after',
       '\nExamples:\n' +

@@ -7,7 +7,7 @@ import * as path from 'path';
 import { checkRecipes, loadAnyRecipe, recipeHash, RecipeError } from '../../recipes';
 import { UsageError } from '../errors';
 import { info, printJson } from '../output';
-import { collectSets } from './pretrain';
+import { collectSets } from '../args';
 
 function asUsage<T>(fn: () => T): T {
   try {
