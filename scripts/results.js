@@ -66,6 +66,7 @@ Options:
                             (needs an up-to-date npm run build)
   --backend <name>          passed to every command (default: the CLI's own, FACECLR_BACKEND)
   --threads <n>             passed to every command (default: FACECLR_THREADS, else all cores)
+  --no-finetune             pretraining rows only: no ArcFace fine-tuning of the methods
   --no-pixel-probe          skip the raw-pixel probe (a linear probe on 49,152-dim pixels takes
                             over 30 min on 2 cores); its probe fields are then null
   --quick                   smoke run: 3 steps everywhere, LFW folds 1-2, fine-tuning verified on
@@ -94,6 +95,7 @@ function parseArgs(argv) {
     quick: false,
     append: false,
     pixelProbe: true,
+    finetune: true,
   };
   const num = (flag, v) => {
     const n = Number(v);
@@ -140,6 +142,7 @@ function parseArgs(argv) {
       case '--quick': o.quick = true; break;
       case '--append': o.append = true; break;
       case '--no-pixel-probe': o.pixelProbe = false; break;
+      case '--no-finetune': o.finetune = false; break;
       case '-h': case '--help': process.stdout.write(HELP); process.exit(0); break;
       default: throw new Error(`unknown option '${flag}' (see --help)`);
     }
@@ -380,7 +383,7 @@ function main() {
   // fine-tuning steps: shared by every fine-tuning row, ArcFace from scratch included
   let ftSteps = opts.finetuneSteps;
   let ftSource = `--finetune-steps ${ftSteps}`;
-  const needFinetune = opts.methods.length > 0 || opts.baselines.includes('arcface-scratch');
+  const needFinetune = (opts.finetune && opts.methods.length > 0) || opts.baselines.includes('arcface-scratch');
   if (ftSteps === undefined && needFinetune) {
     const batch = readRecipe('recipes/finetune/arcface-cpu.json').train.batch;
     const c = calibrate('finetune', 'recipes/finetune/arcface-cpu.json', [], batch, opts.finetuneBudget, path.join(runs, 'calibrate-finetune'));
@@ -507,7 +510,7 @@ function main() {
       });
     } else failures.push({ what: `${method} frozen evaluation`, command: (p ?? e).command });
     write();
-    if (ftSteps === undefined) continue;
+    if (ftSteps === undefined || !opts.finetune) continue;
     const f = finetuneBoth(`${method}-arcface`, 'recipes/finetune/arcface-cpu-pretrained.json', dir, ftSteps);
     if (f) {
       addRow({
