@@ -67,8 +67,8 @@ Options:
   --backend <name>          passed to every command (default: the CLI's own, FACECLR_BACKEND)
   --threads <n>             passed to every command (default: FACECLR_THREADS, else all cores)
   --no-finetune             pretraining rows only: no ArcFace fine-tuning of the methods
-  --no-pixel-probe          skip the raw-pixel probe (a linear probe on 49,152-dim pixels takes
-                            over 30 min on 2 cores); its probe fields are then null
+  --no-pixel-probe          skip the raw-pixel probe (kNN and a linear probe on 27,648-dim rows,
+                            96×96×3: the slowest step of the baselines); its probe fields are null
   --quick                   smoke run: 3 steps everywhere, LFW folds 1-2, fine-tuning verified on
                             2 held-out folds, no flip-sum, probe people with >= 30 images,
                             no raw-pixel probe.
