@@ -2,6 +2,7 @@ import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { writeTinyRecipe } from '../bad_input/helpers';
 import { runWasmOneThread } from '../helpers/cli';
 import { tf } from '../../src/engine/tf';
 import { latestCheckpoint } from '../../src/train/checkpoint';
@@ -12,23 +13,7 @@ const repo = path.join(__dirname, '../..');
 
 beforeAll(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'faceclr-cli-'));
-  recipeFile = path.join(dir, 'tiny.json');
-  fs.writeFileSync(
-    recipeFile,
-    JSON.stringify({
-      extends: path.join(repo, 'recipes/pretrain/simclr-cpu.json'),
-      data: {
-        size: 16,
-        cacheDir: path.join(dir, 'cache'),
-        synth: { identities: 4, imagesPerIdentity: 4 },
-      },
-      augment: { overrides: { views: [{ size: 16 }] } },
-      backbone: { width: 0.25 },
-      framework: { projector: { hiddenFeatures: 16, outFeatures: 8 } },
-      schedule: { warmupSteps: 0 },
-      train: { batch: 8, steps: 3, logEvery: 1, checkpointEvery: 2 },
-    }),
-  );
+  recipeFile = writeTinyRecipe(dir, { batch: 8, checkpointEvery: 2 });
 });
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
